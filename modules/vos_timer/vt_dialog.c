@@ -1,0 +1,208 @@
+/*
+ * vos_timer: dialog callbacks and dialog-module actions.
+ *
+ * Callbacks carry no pointer to our record: they find it by the dialog's
+ * h_entry/h_id, so a record can be freed at any time without leaving a
+ * dangling callback parameter. Outside callbacks, the dialog is looked up by
+ * Call-ID and tags through get_dlg(), which returns it with a reference we
+ * drop when done; a call whose dialog is gone is simply not found.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../../core/dprint.h"
+#include "../../core/parser/parse_from.h"
+#include "../../core/parser/parse_to.h"
+#include "../../core/parser/msg_parser.h"
+#include "../dialog/dlg_load.h"
+#include "../dialog/dlg_hash.h"
+
+#include "vt_dialog.h"
+#include "vt_headers.h"
+#include "vt_stats.h"
+
+static struct dlg_binds vt_dlgb;
+
+static str vt_reason_var = str_init("vos_timer_reason");
+
+#define VT_DLG_EVENTS                                                    \
+	(DLGCB_CONFIRMED_NA | DLGCB_CONFIRMED | DLGCB_FAILED | DLGCB_TERMINATED \
+			| DLGCB_EXPIRED | DLGCB_DESTROY)
+
+int vt_dialog_bind(void)
+{
+	if(load_dlg_api(&vt_dlgb) != 0) {
+		LM_ERR("cannot bind the dialog API: load the dialog module before "
+			   "vos_timer\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void msg_facts(struct sip_msg *msg, vt_timer_facts_t *f)
+{
+	struct hdr_field *hf;
+
+	memset(f, 0, sizeof(*f));
+	if(msg == NULL || msg == FAKED_REPLY)
+		return;
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0) {
+		/* What was parsed still counts; the rest cannot be read. */
+		LM_WARN("cannot parse all headers; timer facts from those read\n");
+	}
+	for(hf = msg->headers; hf; hf = hf->next)
+		vt_facts_add_header(
+				f, hf->name.s, hf->name.len, hf->body.s, hf->body.len);
+}
+
+static void vt_dlg_event(
+		struct dlg_cell *dlg, int type, struct dlg_cb_params *params)
+{
+	vt_dlg_key_t key = {dlg->h_entry, dlg->h_id};
+	vt_timer_facts_t f;
+
+	switch(type) {
+		case DLGCB_CONFIRMED_NA:
+		case DLGCB_CONFIRMED:
+			/* The 2xx (or, if we missed it, the ACK): the call is up. */
+			msg_facts(type == DLGCB_CONFIRMED_NA ? params->rpl : NULL, &f);
+			if(vt_store_answered(key, &dlg->tag[DLG_CALLEE_LEG],
+					   f.has_session_expires, vt_now_ms())
+					< 0)
+				LM_ERR("call-id [%.*s]: out of shared memory, call stays "
+					   "unscheduled\n",
+						dlg->callid.len, dlg->callid.s);
+			break;
+		default:
+			/* BYE, failure, CANCEL, dialog timeout or destruction. */
+			vt_store_release(key);
+			break;
+	}
+}
+
+int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params)
+{
+	struct dlg_cell *dlg;
+	vt_timer_facts_t f;
+	vt_dlg_key_t key;
+	int r;
+
+	if(msg->first_line.type != SIP_REQUEST
+			|| msg->first_line.u.request.method_value != METHOD_INVITE) {
+		LM_ERR("vos_timer_manage() needs an initial INVITE\n");
+		return -1;
+	}
+	if(parse_headers(msg, HDR_TO_F, 0) < 0 || msg->to == NULL) {
+		LM_ERR("vos_timer_manage(): INVITE without a To header\n");
+		return -1;
+	}
+	if(get_to(msg)->tag_value.len > 0) {
+		LM_ERR("vos_timer_manage(): not an initial INVITE (To has a tag)\n");
+		return -1;
+	}
+	dlg = vt_dlgb.get_dlg(msg);
+	if(dlg == NULL) {
+		LM_ERR("vos_timer_manage(): no dialog for this INVITE: call "
+			   "dlg_manage() (or set the dialog flag and t_newtran()) "
+			   "first\n");
+		return -1;
+	}
+
+	msg_facts(msg, &f);
+	key.h_entry = dlg->h_entry;
+	key.h_id = dlg->h_id;
+	r = vt_store_manage(key, &dlg->callid, &dlg->tag[DLG_CALLER_LEG], params,
+			vt_facts_timer_capable(&f) ? VT_MODE_TIMER : VT_MODE_NON_TIMER,
+			vt_now_ms());
+	if(r == 1
+			&& vt_dlgb.register_dlgcb(dlg, VT_DLG_EVENTS, vt_dlg_event, NULL, NULL)
+					   != 0) {
+		LM_ERR("call-id [%.*s]: cannot register dialog callbacks\n",
+				dlg->callid.len, dlg->callid.s);
+		vt_store_release(key);
+		r = -1;
+	}
+	if(r < 0)
+		LM_ERR("call-id [%.*s]: cannot put the call under management\n",
+				dlg->callid.len, dlg->callid.s);
+	vt_dlgb.release_dlg(dlg);
+	return r < 0 ? -1 : 1;
+}
+
+/* get_dlg() wants a message: give it one built from the call's identity,
+ * the way cnxcc finds a call from its own timer. */
+static struct dlg_cell *vt_dlg_find(const vt_job_t *job)
+{
+	static char buf[2048];
+	struct sip_msg msg;
+	struct dlg_cell *dlg;
+	int n;
+
+	n = snprintf(buf, sizeof(buf),
+			"BYE sip:vos_timer@127.0.0.1 SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKvostimer\r\n"
+			"From: <sip:caller@127.0.0.1>;tag=%.*s\r\n"
+			"To: <sip:callee@127.0.0.1>;tag=%.*s\r\n"
+			"Call-ID: %.*s\r\n"
+			"CSeq: 1 BYE\r\n"
+			"Content-Length: 0\r\n\r\n",
+			job->ftag.len, job->ftag.s, job->ttag.len, job->ttag.s,
+			job->callid.len, job->callid.s);
+	if(n < 0 || n >= (int)sizeof(buf)) {
+		LM_ERR("call-id [%.*s]: identity too long to look the dialog up\n",
+				job->callid.len > 128 ? 128 : job->callid.len, job->callid.s);
+		return NULL;
+	}
+	memset(&msg, 0, sizeof(msg));
+	msg.buf = buf;
+	msg.len = n;
+	if(parse_msg(buf, n, &msg) != 0) {
+		LM_ERR("call-id [%.*s]: cannot build the dialog lookup\n",
+				job->callid.len, job->callid.s);
+		free_sip_msg(&msg);
+		return NULL;
+	}
+	dlg = vt_dlgb.get_dlg(&msg);
+	free_sip_msg(&msg);
+	return dlg;
+}
+
+void vt_dialog_end(const vt_job_t *job)
+{
+	struct dlg_cell *dlg;
+	str reason, hdrs;
+
+	dlg = vt_dlg_find(job);
+	if(dlg != NULL && dlg->state == DLG_STATE_DELETED) {
+		vt_dlgb.release_dlg(dlg); /* ended by its endpoints meanwhile */
+		dlg = NULL;
+	}
+	if(dlg == NULL) {
+		/* The dialog ended on its own meanwhile: nothing to send. */
+		LM_DBG("call-id [%.*s]: dialog gone, dropping the record\n",
+				job->callid.len, job->callid.s);
+		vt_store_release(job->key);
+		return;
+	}
+	reason.s = (char *)vt_reason_name(job->reason);
+	reason.len = strlen(reason.s);
+	if(vt_dlgb.set_dlg_var(dlg, &vt_reason_var, &reason) != 0)
+		LM_WARN("call-id [%.*s]: cannot set $dlg_var(vos_timer_reason)\n",
+				job->callid.len, job->callid.s);
+	hdrs.s = (char *)vt_reason_header(job->reason);
+	hdrs.len = strlen(hdrs.s);
+	LM_INFO("call-id [%.*s]: ending the call (%s)%s\n", job->callid.len,
+			job->callid.s, reason.s,
+			job->action == VT_ACT_TEARDOWN_RETRY ? ", again" : "");
+	/* Runs DLGCB_TERMINATED synchronously, which releases our record:
+	 * the store lock must not be held here (it is not). */
+	if(vt_dlgb.terminate_dlg(dlg, &hdrs) != 0) {
+		LM_ERR("call-id [%.*s]: the dialog module could not send the BYEs; "
+			   "will try again\n",
+				job->callid.len, job->callid.s);
+	} else {
+		/* A success releases the record (above), so this counts once. */
+		vt_stats_teardown(job->reason);
+	}
+	vt_dlgb.release_dlg(dlg);
+}

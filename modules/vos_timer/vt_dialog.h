@@ -1,0 +1,25 @@
+/*
+ * vos_timer: the dialog-module edge. Puts calls under management, follows
+ * them through the dialog callbacks (SIP workers), and ends them through the
+ * dialog module's terminate (timer process, ctl process).
+ */
+#ifndef VT_DIALOG_H
+#define VT_DIALOG_H
+
+#include "../../core/parser/msg_parser.h"
+#include "vt_params.h"
+#include "vt_store.h"
+
+/* mod_init: bind the dialog API. */
+int vt_dialog_bind(void);
+
+/* vos_timer_manage() on an initial INVITE. 1 managed (or already), -1 error
+ * (logged). */
+int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params);
+
+/* Carry out a teardown job: find the dialog (taking a reference), store the
+ * reason in the dialog variable vos_timer_reason, send BYE to both legs with
+ * a Reason header. Never holds the store lock. */
+void vt_dialog_end(const vt_job_t *job);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * vos_timer: RPC. Reads copies of the store (never its records), so the ctl
+ * process holds the store lock only while copying.
+ */
+#include "../../core/dprint.h"
+#include "../../core/rpc.h"
+
+#include "vt_policy.h"
+#include "vt_rpc.h"
+#include "vt_stats.h"
+#include "vt_store.h"
+
+static const char *vt_rpc_stats_doc[] = {
+		"Managed calls now (by mode and state) and teardowns by reason.", 0};
+
+static void vt_rpc_stats(rpc_t *rpc, void *ctx)
+{
+	vt_store_counts_t c;
+	void *h;
+
+	vt_store_counts(&c);
+	if(rpc->add(ctx, "{", &h) < 0) {
+		rpc->fault(ctx, 500, "Server failure");
+		return;
+	}
+	rpc->struct_add(h, "dddddddddd", "managed",
+			(int)(c.early + c.timer + c.non_timer + c.teardown), "early",
+			(int)c.early, "timer", (int)c.timer, "non_timer", (int)c.non_timer,
+			"in_teardown", (int)c.teardown, "teardown_total",
+			(int)(vt_stats_teardowns(VT_REASON_SESSION_EXPIRED)
+					+ vt_stats_teardowns(VT_REASON_LEG_GONE)
+					+ vt_stats_teardowns(VT_REASON_NO_TIMER_LIMIT)
+					+ vt_stats_teardowns(VT_REASON_ADMIN)),
+			"teardown_session_expired",
+			(int)vt_stats_teardowns(VT_REASON_SESSION_EXPIRED),
+			"teardown_leg_gone", (int)vt_stats_teardowns(VT_REASON_LEG_GONE),
+			"teardown_no_timer_limit",
+			(int)vt_stats_teardowns(VT_REASON_NO_TIMER_LIMIT),
+			"teardown_admin", (int)vt_stats_teardowns(VT_REASON_ADMIN));
+}
+
+static const char *vt_rpc_list_doc[] = {
+		"One entry per managed call: Call-ID, mode, state, age, next deadline "
+		"and what happens then. Optional argument: only calls at least that "
+		"many seconds old.",
+		0};
+
+static void vt_rpc_list(rpc_t *rpc, void *ctx)
+{
+	vt_call_view_t *v = NULL;
+	int n, i, min_age_s = 0;
+	void *h;
+
+	if(rpc->scan(ctx, "*d", &min_age_s) < 1)
+		min_age_s = 0;
+	if(min_age_s < 0) {
+		rpc->fault(ctx, 400, "age filter must be >= 0 seconds");
+		return;
+	}
+	n = vt_store_views(vt_now_ms(), (uint64_t)min_age_s * 1000, &v);
+	if(n < 0) {
+		rpc->fault(ctx, 500, "Out of memory");
+		return;
+	}
+	for(i = 0; i < n; i++) {
+		if(rpc->add(ctx, "{", &h) < 0) {
+			rpc->fault(ctx, 500, "Server failure");
+			break;
+		}
+		rpc->struct_add(h, "Sssddss", "call_id", &v[i].callid, "mode",
+				vt_mode_name(v[i].mode), "state", vt_state_name(v[i].state),
+				"age_s", (int)(v[i].age_ms / 1000), "next_in_ms",
+				(int)v[i].next_in_ms, "next_action",
+				vt_action_name(v[i].next_action), "next_reason",
+				v[i].next_action == VT_ACT_NONE ? "none"
+												: vt_reason_name(v[i].reason));
+	}
+	vt_store_views_free(v, n);
+}
+
+rpc_export_t vt_rpc_cmds[] = {
+		{"vos_timer.stats", vt_rpc_stats, vt_rpc_stats_doc, 0},
+		{"vos_timer.list", vt_rpc_list, vt_rpc_list_doc, RET_ARRAY},
+		{0, 0, 0, 0}};

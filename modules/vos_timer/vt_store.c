@@ -1,0 +1,430 @@
+/*
+ * vos_timer: shm call records, their hash and the deadline heap.
+ * Runs in every process; the single store lock orders all access. Lock
+ * order: the store lock is a leaf - never call tm or dialog while holding it.
+ */
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../core/dprint.h"
+#include "../../core/locking.h"
+#include "../../core/mem/mem.h"
+#include "../../core/mem/shm_mem.h"
+
+#include "vt_heap.h"
+#include "vt_store.h"
+
+#define VT_HASH_SIZE 8192 /* power of two; ~2.5 records per slot at 20k */
+
+typedef struct vt_call {
+	struct vt_call *hnext;
+	vt_heap_node_t hn; /* armed while pol.next_ms is a deadline */
+	vt_dlg_key_t key;
+	uint64_t managed_ms;
+	vt_policy_t pol;
+	unsigned short callid_len;
+	unsigned short ftag_len;
+	unsigned short ttag_len;
+	char strs[]; /* Call-ID, From tag, To tag; not terminated */
+} vt_call_t;
+
+typedef struct vt_store {
+	gen_lock_t lock;
+	vt_heap_t heap;
+	vt_store_counts_t counts;
+	vt_call_t *slots[VT_HASH_SIZE];
+} vt_store_t;
+
+static vt_store_t *vt_store = NULL;
+
+#define call_of_node(n) \
+	((vt_call_t *)((char *)(n)-offsetof(vt_call_t, hn)))
+
+uint64_t vt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int vt_store_init(void)
+{
+	vt_store = shm_malloc(sizeof(*vt_store));
+	if(vt_store == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(vt_store, 0, sizeof(*vt_store));
+	if(lock_init(&vt_store->lock) == NULL) {
+		LM_ERR("cannot init the store lock\n");
+		shm_free(vt_store);
+		vt_store = NULL;
+		return -1;
+	}
+	vt_heap_init(&vt_store->heap);
+	return 0;
+}
+
+void vt_store_destroy(void)
+{
+	vt_call_t *c, *next;
+	int i;
+
+	if(vt_store == NULL)
+		return;
+	for(i = 0; i < VT_HASH_SIZE; i++) {
+		for(c = vt_store->slots[i]; c; c = next) {
+			next = c->hnext;
+			shm_free(c);
+		}
+	}
+	lock_destroy(&vt_store->lock);
+	shm_free(vt_store);
+	vt_store = NULL;
+}
+
+static unsigned int slot_of(vt_dlg_key_t key)
+{
+	return (key.h_entry * 2654435761u + key.h_id) & (VT_HASH_SIZE - 1);
+}
+
+/* Under lock. Returns the link pointing at the record, or at the NULL
+ * ending the slot's chain. */
+static vt_call_t **find_link(vt_dlg_key_t key)
+{
+	vt_call_t **link = &vt_store->slots[slot_of(key)];
+
+	while(*link != NULL
+			&& ((*link)->key.h_entry != key.h_entry
+					|| (*link)->key.h_id != key.h_id))
+		link = &(*link)->hnext;
+	return link;
+}
+
+static vt_call_t *call_alloc(const str *callid, const str *ftag, const str *ttag)
+{
+	size_t n = (size_t)callid->len + ftag->len + (ttag ? ttag->len : 0);
+	vt_call_t *c;
+
+	if(callid->len > 0xffff || ftag->len > 0xffff || (ttag && ttag->len > 0xffff))
+		return NULL;
+	c = shm_malloc(sizeof(*c) + n);
+	if(c == NULL) {
+		SHM_MEM_ERROR;
+		return NULL;
+	}
+	memset(c, 0, sizeof(*c));
+	vt_heap_node_clear(&c->hn);
+	c->callid_len = (unsigned short)callid->len;
+	c->ftag_len = (unsigned short)ftag->len;
+	memcpy(c->strs, callid->s, callid->len);
+	memcpy(c->strs + callid->len, ftag->s, ftag->len);
+	if(ttag) {
+		c->ttag_len = (unsigned short)ttag->len;
+		memcpy(c->strs + callid->len + ftag->len, ttag->s, ttag->len);
+	}
+	return c;
+}
+
+static void count(const vt_call_t *c, int delta)
+{
+	vt_store_counts_t *k = &vt_store->counts;
+
+	switch(c->pol.state) {
+		case VT_ST_EARLY:
+			k->early += delta;
+			break;
+		case VT_ST_TEARDOWN:
+			k->teardown += delta;
+			break;
+		default:
+			if(c->pol.mode == VT_MODE_TIMER)
+				k->timer += delta;
+			else
+				k->non_timer += delta;
+	}
+}
+
+/* Under lock: make the heap agree with c->pol.next_ms. */
+static void rearm(vt_call_t *c)
+{
+	if(vt_heap_node_armed(&c->hn))
+		vt_heap_remove(&vt_store->heap, &c->hn);
+	if(c->pol.next_ms != VT_NO_DEADLINE)
+		vt_heap_insert(&vt_store->heap, &c->hn, c->pol.next_ms);
+}
+
+int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
+		const vt_params_t *params, vt_mode_t mode, uint64_t now_ms)
+{
+	vt_call_t *c, **link;
+
+	/* Allocate outside the lock; most calls are new. */
+	c = call_alloc(callid, ftag, NULL);
+	if(c == NULL)
+		return -1;
+	c->key = key;
+	c->managed_ms = now_ms;
+	vt_policy_init(&c->pol, params, mode);
+
+	lock_get(&vt_store->lock);
+	link = find_link(key);
+	if(*link != NULL) {
+		lock_release(&vt_store->lock);
+		shm_free(c);
+		return 0;
+	}
+	*link = c;
+	count(c, +1);
+	lock_release(&vt_store->lock);
+	return 1;
+}
+
+int vt_store_answered(vt_dlg_key_t key, const str *ttag, int reply_has_se,
+		uint64_t now_ms)
+{
+	vt_call_t *old, *c, **link;
+	str callid, ftag;
+	int ret = 0;
+
+	/* The record grows by the To tag: build the new one outside the lock
+	 * from a copy of the old one's strings. */
+	lock_get(&vt_store->lock);
+	old = *find_link(key);
+	if(old == NULL || old->pol.state != VT_ST_EARLY) {
+		lock_release(&vt_store->lock);
+		return 0;
+	}
+	{
+		unsigned short clen = old->callid_len, flen = old->ftag_len;
+		char buf[clen + flen + 1];
+
+		memcpy(buf, old->strs, clen + flen);
+		lock_release(&vt_store->lock);
+		callid.s = buf;
+		callid.len = clen;
+		ftag.s = buf + clen;
+		ftag.len = flen;
+		c = call_alloc(&callid, &ftag, ttag);
+	}
+	if(c == NULL)
+		return -1;
+
+	lock_get(&vt_store->lock);
+	link = find_link(key);
+	old = *link;
+	if(old != NULL && old->pol.state == VT_ST_EARLY) {
+		count(old, -1);
+		c->hnext = old->hnext;
+		c->key = old->key;
+		c->managed_ms = old->managed_ms;
+		c->pol = old->pol;
+		vt_policy_answered(&c->pol, reply_has_se, now_ms);
+		*link = c;
+		count(c, +1);
+		rearm(c);
+		ret = 1;
+	} else {
+		old = c; /* raced with release or another answer: drop ours */
+	}
+	lock_release(&vt_store->lock);
+	shm_free(old);
+	return ret;
+}
+
+/* Under lock. */
+static void unlink_free(vt_call_t **link)
+{
+	vt_call_t *c = *link;
+
+	*link = c->hnext;
+	if(vt_heap_node_armed(&c->hn))
+		vt_heap_remove(&vt_store->heap, &c->hn);
+	count(c, -1);
+	shm_free(c);
+}
+
+int vt_store_release(vt_dlg_key_t key)
+{
+	vt_call_t **link;
+	int ret = 0;
+
+	lock_get(&vt_store->lock);
+	link = find_link(key);
+	if(*link != NULL) {
+		unlink_free(link);
+		ret = 1;
+	}
+	lock_release(&vt_store->lock);
+	return ret;
+}
+
+/* Under lock: copy what the timer process needs to act on the call. */
+static int job_fill(vt_job_t *job, const vt_call_t *c, vt_action_t act,
+		vt_reason_t reason)
+{
+	size_t n = (size_t)c->callid_len + c->ftag_len + c->ttag_len;
+
+	memset(job, 0, sizeof(*job));
+	job->mem = pkg_malloc(n + 1);
+	if(job->mem == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	memcpy(job->mem, c->strs, n);
+	job->mem[n] = '\0';
+	job->action = act;
+	job->reason = reason;
+	job->key = c->key;
+	job->callid.s = job->mem;
+	job->callid.len = c->callid_len;
+	job->ftag.s = job->mem + c->callid_len;
+	job->ftag.len = c->ftag_len;
+	job->ttag.s = job->ftag.s + c->ftag_len;
+	job->ttag.len = c->ttag_len;
+	return 0;
+}
+
+void vt_store_job_clean(vt_job_t *job)
+{
+	if(job->mem)
+		pkg_free(job->mem);
+	memset(job, 0, sizeof(*job));
+}
+
+int vt_store_next_due(uint64_t now_ms, vt_job_t *job)
+{
+	vt_heap_node_t *n;
+	vt_call_t *c;
+	vt_action_t act;
+	vt_reason_t reason;
+	int ret = 0;
+
+	lock_get(&vt_store->lock);
+	while((n = vt_heap_min(&vt_store->heap)) != NULL && n->deadline_ms <= now_ms) {
+		c = call_of_node(n);
+		vt_heap_remove(&vt_store->heap, n);
+		count(c, -1);
+		act = vt_policy_on_deadline(&c->pol, now_ms, &reason);
+		count(c, +1);
+		rearm(c);
+		if(act == VT_ACT_NONE)
+			continue;
+		if(job_fill(job, c, act, reason) < 0) {
+			/* Try again on the next tick rather than lose the action. */
+			c->pol.next_ms = now_ms + 100;
+			rearm(c);
+			break;
+		}
+		if(act == VT_ACT_FORGET)
+			unlink_free(find_link(c->key));
+		ret = 1;
+		break;
+	}
+	lock_release(&vt_store->lock);
+	return ret;
+}
+
+int vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
+		vt_job_t *job)
+{
+	vt_call_t *c;
+	vt_action_t act;
+	int i, ret = 0;
+
+	lock_get(&vt_store->lock);
+	/* Operator command: a scan is fine here (not a per-tick path). */
+	for(i = 0; i < VT_HASH_SIZE && ret == 0; i++) {
+		for(c = vt_store->slots[i]; c; c = c->hnext) {
+			if(c->callid_len != callid->len
+					|| memcmp(c->strs, callid->s, callid->len) != 0
+					|| c->pol.state == VT_ST_EARLY)
+				continue;
+			count(c, -1);
+			act = vt_policy_hangup_now(&c->pol, reason, now_ms);
+			count(c, +1);
+			if(act == VT_ACT_NONE) {
+				ret = -1;
+				break;
+			}
+			rearm(c);
+			ret = job_fill(job, c, act, reason) < 0 ? -1 : 1;
+			break;
+		}
+	}
+	lock_release(&vt_store->lock);
+	return ret;
+}
+
+void vt_store_counts(vt_store_counts_t *out)
+{
+	lock_get(&vt_store->lock);
+	*out = vt_store->counts;
+	lock_release(&vt_store->lock);
+}
+
+int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, vt_call_view_t **out)
+{
+	vt_call_view_t *v = NULL;
+	vt_call_t *c;
+	int i, n = 0, cap;
+	uint64_t since;
+
+	*out = NULL;
+	lock_get(&vt_store->lock);
+	cap = vt_store->counts.early + vt_store->counts.timer
+		  + vt_store->counts.non_timer + vt_store->counts.teardown;
+	if(cap > 0) {
+		v = pkg_malloc(sizeof(*v) * cap);
+		if(v == NULL) {
+			lock_release(&vt_store->lock);
+			PKG_MEM_ERROR;
+			return -1;
+		}
+	}
+	for(i = 0; i < VT_HASH_SIZE && n < cap; i++) {
+		for(c = vt_store->slots[i]; c && n < cap; c = c->hnext) {
+			since = c->pol.answered_ms ? c->pol.answered_ms : c->managed_ms;
+			if(now_ms - since < min_age_ms)
+				continue;
+			v[n].callid.s = pkg_malloc(c->callid_len + 1);
+			if(v[n].callid.s == NULL) {
+				lock_release(&vt_store->lock);
+				vt_store_views_free(v, n);
+				PKG_MEM_ERROR;
+				return -1;
+			}
+			memcpy(v[n].callid.s, c->strs, c->callid_len);
+			v[n].callid.s[c->callid_len] = '\0';
+			v[n].callid.len = c->callid_len;
+			v[n].mode = c->pol.mode;
+			v[n].state = c->pol.state;
+			v[n].next_action = c->pol.next_action;
+			v[n].reason = c->pol.reason;
+			v[n].age_ms = now_ms - since;
+			v[n].next_in_ms = c->pol.next_ms == VT_NO_DEADLINE
+									  ? -1
+									  : (c->pol.next_ms > now_ms
+													  ? (int64_t)(c->pol.next_ms - now_ms)
+													  : 0);
+			v[n].params = c->pol.params;
+			n++;
+		}
+	}
+	lock_release(&vt_store->lock);
+	*out = v;
+	return n;
+}
+
+void vt_store_views_free(vt_call_view_t *v, int n)
+{
+	int i;
+
+	if(v == NULL)
+		return;
+	for(i = 0; i < n; i++)
+		pkg_free(v[i].callid.s);
+	pkg_free(v);
+}

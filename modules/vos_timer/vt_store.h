@@ -1,0 +1,91 @@
+/*
+ * vos_timer: the per-call records in shared memory and their deadlines.
+ *
+ * One lock guards the whole store: the hash of records (keyed by the dialog's
+ * h_entry/h_id) and the deadline heap. Records never leave this file: callers
+ * get copies (jobs, views), so no process ever holds a record pointer outside
+ * the lock, and the dialog callbacks (SIP workers), the timer process and RPC
+ * (ctl process) can race freely. Nothing here calls into tm or dialog.
+ */
+#ifndef VT_STORE_H
+#define VT_STORE_H
+
+#include <stdint.h>
+
+#include "../../core/str.h"
+#include "vt_params.h"
+#include "vt_policy.h"
+
+typedef struct vt_dlg_key {
+	unsigned int h_entry;
+	unsigned int h_id;
+} vt_dlg_key_t;
+
+/* Work for the timer process, copied out of a record under the lock. The
+ * strings live in one pkg block (vt_job_clean frees it). */
+typedef struct vt_job {
+	vt_action_t action;
+	vt_reason_t reason;
+	vt_dlg_key_t key;
+	str callid;
+	str ftag;
+	str ttag;
+	char *mem;
+} vt_job_t;
+
+/* A read-only copy of a record for RPC. */
+typedef struct vt_call_view {
+	str callid; /* pkg copy */
+	vt_mode_t mode;
+	vt_state_t state;
+	vt_action_t next_action;
+	vt_reason_t reason;
+	uint64_t age_ms;	 /* since answer, or since managed while early */
+	int64_t next_in_ms; /* -1: nothing scheduled */
+	vt_params_t params;
+} vt_call_view_t;
+
+typedef struct vt_store_counts {
+	unsigned int early;
+	unsigned int timer;
+	unsigned int non_timer;
+	unsigned int teardown;
+} vt_store_counts_t;
+
+int vt_store_init(void);
+void vt_store_destroy(void);
+
+/* Put a call under management (initial INVITE). 1: new record, 0: already
+ * managed (nothing changed), -1: out of memory. */
+int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
+		const vt_params_t *params, vt_mode_t mode, uint64_t now_ms);
+
+/* The call was answered: remember the callee's tag and start its deadlines.
+ * 1 done, 0 unknown call or already answered, -1 out of memory. */
+int vt_store_answered(vt_dlg_key_t key, const str *ttag, int reply_has_se,
+		uint64_t now_ms);
+
+/* Drop a call's record (call ended). 1 dropped, 0 unknown. */
+int vt_store_release(vt_dlg_key_t key);
+
+/* Pop the earliest deadline that is due, let the policy decide, re-arm, and
+ * copy out the resulting job. 1: *job filled, 0: nothing due. */
+int vt_store_next_due(uint64_t now_ms, vt_job_t *job);
+void vt_store_job_clean(vt_job_t *job);
+
+/* Start an operator teardown of the call with this Call-ID. 1: job filled,
+ * 0: no such call, -1: a teardown is already under way. */
+int vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
+		vt_job_t *job);
+
+void vt_store_counts(vt_store_counts_t *c);
+
+/* Copies of all records (pkg array, vt_store_views_free). Calls older than
+ * min_age_ms only. Returns count, -1 on out of memory. */
+int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, vt_call_view_t **out);
+void vt_store_views_free(vt_call_view_t *v, int n);
+
+/* Monotonic clock shared by all processes. */
+uint64_t vt_now_ms(void);
+
+#endif

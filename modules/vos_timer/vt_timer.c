@@ -1,0 +1,56 @@
+/*
+ * vos_timer: timer process. The loop only pops what is due and dispatches
+ * it; what a deadline means is decided in vt_policy.c.
+ */
+#include "../../core/dprint.h"
+#include "../../core/sr_module.h"
+#include "../../core/timer_proc.h"
+
+#include "vt_dialog.h"
+#include "vt_store.h"
+#include "vt_timer.h"
+
+static void vt_dispatch(const vt_job_t *job)
+{
+	switch(job->action) {
+		case VT_ACT_TEARDOWN:
+		case VT_ACT_TEARDOWN_RETRY:
+			vt_dialog_end(job);
+			break;
+		case VT_ACT_FORGET:
+			LM_ERR("call-id [%.*s]: the dialog did not end after %d tries; "
+				   "the module stops tracking it\n",
+					job->callid.len, job->callid.s, VT_TEARDOWN_MAX_TRIES);
+			break;
+		default:
+			break;
+	}
+}
+
+static void vt_timer_tick(unsigned int ticks, void *param)
+{
+	uint64_t now_ms = vt_now_ms();
+	vt_job_t job;
+
+	while(vt_store_next_due(now_ms, &job) == 1) {
+		vt_dispatch(&job);
+		vt_store_job_clean(&job);
+	}
+}
+
+int vt_timer_register(void)
+{
+	return register_basic_timers(1) < 0 ? -1 : 0;
+}
+
+int vt_timer_fork(void)
+{
+	/* make_sock=1: the process sends SIP (BYEs through tm). */
+	if(fork_basic_utimer(PROC_TIMER, "vos_timer deadlines", 1, vt_timer_tick,
+			   NULL, VT_TICK_MS * 1000 /* microseconds */)
+			< 0) {
+		LM_ERR("cannot start the vos_timer timer process\n");
+		return -1;
+	}
+	return 0;
+}
