@@ -4,6 +4,7 @@
 # Idempotent: every step checks first and skips what is done.
 #   scripts/deps.sh packages   - Debian packages only
 #   scripts/deps.sh source     - packages + configured Kamailio source tree
+#   scripts/deps.sh path       - print the Kamailio tree the module builds against
 # KAMAILIO_SRC=/path skips the source step and uses the user's own configured tree.
 set -euo pipefail
 
@@ -106,15 +107,30 @@ fetch_source() {
     fi
     say "configuring $tree like debian/rules"
     local cppflags cflags ldflags
-    cppflags=$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CPPFLAGS)
-    cflags=$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS)
-    ldflags=$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get LDFLAGS)
+    cppflags=$(cd / && DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CPPFLAGS)
+    cflags=$(cd / && DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS)
+    ldflags=$(cd / && DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get LDFLAGS)
     (cd "$tree" && make -s cfg prefix=/usr cfg_target=/etc/kamailio/ FLAVOUR=kamailio \
         group_include=kstandard \
         CC_EXTRA_OPTS="$cppflags $cflags -DVERSION_NODATE" LD_EXTRA_OPTS="$ldflags" >/dev/null)
     echo "$ver" > "$tree/.vt-version"
 }
 
-install_packages
-[ "$what" = "source" ] && fetch_source
+src_path() {
+    if [ -n "${KAMAILIO_SRC:-}" ]; then
+        echo "$KAMAILIO_SRC"
+        return 0
+    fi
+    local ver upstream
+    ver=$(dpkg-query -W -f='${Version}' kamailio 2>/dev/null) || { echo "deps: kamailio is not installed" >&2; exit 1; }
+    upstream=${ver#*:}; upstream=${upstream%-*}
+    echo "$cache/kamailio-$upstream"
+}
+
+case "$what" in
+    path) src_path ;;
+    packages) install_packages ;;
+    source) install_packages; fetch_source ;;
+    *) echo "usage: $0 [packages|source|path]" >&2; exit 2 ;;
+esac
 exit 0

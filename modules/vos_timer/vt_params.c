@@ -171,8 +171,8 @@ int vt_params_check_consistency(const vt_params_t *p, char *err, size_t errlen)
 {
 	if(p->session_ttl_s < p->update_segment) {
 		snprintf(err, errlen,
-				"session_ttl = %d is below update_segment = %d: allowed "
-				"session_ttl %s",
+				"session_ttl = \"%d\": below update_segment = %d; allowed "
+				"%s",
 				p->session_ttl_s, p->update_segment,
 				vt_param_allowed(VT_P_SESSION_TTL));
 		return -1;
@@ -186,7 +186,7 @@ void vt_param_format_error(char *err, size_t errlen, vt_param_id_t id,
 	/* Cap what we echo: the value may come from the network via a pvar. */
 	int shown = value_len > 64 ? 64 : (int)value_len;
 
-	snprintf(err, errlen, "%s = \"%.*s\" is invalid: allowed %s",
+	snprintf(err, errlen, "%s = \"%.*s\": allowed %s",
 			vt_param_name(id), shown, value ? value : "", vt_param_allowed(id));
 }
 

@@ -1,0 +1,52 @@
+# vos_timer: top-level entry points. On a fresh Debian 12 machine `make run`
+# and `make test` install what is missing (as root, or through sudo), build
+# the module against the installed Kamailio, and do their job.
+#
+#   make build    module only (modules/vos_timer/vos_timer.so)
+#   make run      Kamailio on 127.0.0.1:5060 with kamailio.cfg.sample
+#   make test     unit tests, doc validation, integration tests
+#   make doc      validate doc/ and regenerate modules/vos_timer/README
+#
+# KAMAILIO_SRC=/path/to/kamailio builds against your own configured tree.
+
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+export KAMAILIO_SRC
+
+.PHONY: all deps build run test unit integration doc doc-check clean
+
+all: build
+
+deps:
+	@scripts/deps.sh source
+
+build: deps
+	@$(MAKE) --no-print-directory -C modules/vos_timer \
+		KAMAILIO_SRC="$$(scripts/deps.sh path)"
+
+run: build
+	@scripts/run.sh
+
+test: build
+	@test/run_all.sh
+
+unit:
+	@scripts/deps.sh packages
+	@$(MAKE) --no-print-directory -C test/unit check
+
+integration: build
+	@python3 test/integration/run.py
+
+doc-check:
+	@$(MAKE) --no-print-directory -C doc check
+
+doc:
+	@scripts/deps.sh packages
+	@$(MAKE) --no-print-directory -C doc check readme
+
+clean:
+	@if [ -n "$$(scripts/deps.sh path 2>/dev/null)" ] && [ -d "$$(scripts/deps.sh path)/src" ]; then \
+		$(MAKE) --no-print-directory -C modules/vos_timer \
+			KAMAILIO_SRC="$$(scripts/deps.sh path)" clean; fi
+	@$(MAKE) --no-print-directory -C test/unit clean || true
+	@rm -rf test/out

@@ -1,0 +1,342 @@
+"""Test harness: real Kamailio with the built vos_timer module, real SIPp
+endpoints, all on 127.0.0.1 with free ports. Standard library only.
+
+Every process a test starts is registered and killed at the end of the test
+(or at exit), whatever happens.
+"""
+import atexit
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from datetime import datetime
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SCEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios")
+MODULE = os.path.join(ROOT, "modules", "vos_timer", "vos_timer.so")
+CFG = os.path.join(ROOT, "kamailio.cfg.sample")
+
+_procs = []
+
+
+def _cleanup():
+    for p in list(_procs):
+        stop_proc(p)
+
+
+atexit.register(_cleanup)
+
+
+def stop_proc(p, sig=signal.SIGTERM, wait_s=5.0):
+    if p.poll() is None:
+        try:
+            os.killpg(p.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            p.wait(wait_s)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait()
+    if p in _procs:
+        _procs.remove(p)
+
+
+def spawn(args, log_path):
+    log = open(log_path, "w")
+    p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+                         stdin=subprocess.DEVNULL, start_new_session=True)
+    log.close()
+    _procs.append(p)
+    return p
+
+
+def free_udp_port():
+    """A UDP port on 127.0.0.1 that nobody holds right now (and whose TCP
+    twin is free too, as Kamailio may probe both)."""
+    for _ in range(50):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        port = u.getsockname()[1]
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            t.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            t.close()
+            u.close()
+    raise RuntimeError("no free port")
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise TestFailure(msg)
+
+
+class Kamailio:
+    """kamailio.cfg.sample, parameterised with -A defines."""
+
+    def __init__(self, workdir, defines=None, shm_mb=64):
+        self.workdir = workdir
+        self.port = free_udp_port()
+        self.ctl = os.path.join(workdir, "ctl.sock")
+        self.log_path = os.path.join(workdir, "kamailio.log")
+        d = {
+            "VT_LISTEN": "udp:127.0.0.1:%d" % self.port,
+            "VT_CTL": '"unix:%s"' % self.ctl,
+            "VT_RPC_FIFO": '"%s"' % os.path.join(workdir, "rpc.fifo"),
+            "VT_MODULE": '"%s"' % MODULE,
+            "VT_CHILDREN": "2",
+            "VT_FR_TIMER": "1000",
+        }
+        d.update(defines or {})
+        self.args = ["kamailio", "-f", CFG, "-DD", "-E", "-m", str(shm_mb),
+                     "-M", "8", "-w", workdir, "-Y", workdir]
+        for k, v in d.items():
+            self.args += ["-A", "%s=%s" % (k, v)]
+        self.proc = None
+
+    def start(self, expect_ready=True, timeout_s=15.0):
+        self.proc = spawn(self.args, self.log_path)
+        if not expect_ready:
+            return self
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise TestFailure("kamailio exited with %s at start:\n%s" %
+                                  (self.proc.returncode, self.log_tail()))
+            if os.path.exists(self.ctl):
+                out = self.rpc_raw("core.uptime")
+                if out is not None and "error" not in out:
+                    return self
+            time.sleep(0.1)
+        raise TestFailure("kamailio not ready in %.0fs:\n%s" %
+                          (timeout_s, self.log_tail()))
+
+    def wait_exit(self, timeout_s=15.0):
+        try:
+            return self.proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self):
+        if self.proc is not None:
+            stop_proc(self.proc)
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def log_tail(self, n=30):
+        return "\n".join(self.log().splitlines()[-n:])
+
+    def rpc_raw(self, *args):
+        try:
+            r = subprocess.run(["kamcmd", "-s", "unix:" + self.ctl] + list(args),
+                               capture_output=True, text=True, timeout=10)
+        except subprocess.TimeoutExpired:
+            return None
+        return r.stdout + r.stderr
+
+    def rpc(self, *args):
+        """kamcmd exits 0 even when the RPC fails: look at the text."""
+        out = self.rpc_raw(*args)
+        check(out is not None, "kamcmd %s timed out" % " ".join(args))
+        check(not out.startswith("error"), "kamcmd %s: %s" % (" ".join(args), out))
+        return out
+
+    def rpc_struct(self, *args):
+        """Parse kamcmd's '{ key: value ... }' output into dicts (a list,
+        one per struct)."""
+        out = self.rpc(*args)
+        items, cur = [], None
+        for line in out.splitlines():
+            s = line.strip()
+            if s == "{":
+                cur = {}
+            elif s == "}":
+                if cur is not None:
+                    items.append(cur)
+                cur = None
+            elif cur is not None and ":" in s:
+                k, v = s.split(":", 1)
+                v = v.strip()
+                cur[k.strip()] = int(v) if re.fullmatch(r"-?\d+", v) else v
+        return items
+
+    def stats(self):
+        items = self.rpc_struct("vos_timer.stats")
+        check(len(items) == 1, "vos_timer.stats: unexpected output")
+        return items[0]
+
+    def shm_used(self):
+        out = self.rpc("core.shmmem")
+        m = re.search(r"used:\s*(\d+)", out)
+        check(m is not None, "core.shmmem: no used size in %r" % out)
+        return int(m.group(1))
+
+    def module_shm(self):
+        out = self.rpc("mod.stats", "vos_timer", "shm")
+        m = re.search(r"Total:\s*(\d+)", out)
+        check(m is not None, "mod.stats: no total in %r" % out)
+        return int(m.group(1))
+
+    def wait_for(self, pred, timeout_s, what):
+        deadline = time.time() + timeout_s
+        last = None
+        while time.time() < deadline:
+            last = pred()
+            if last:
+                return last
+            time.sleep(0.1)
+        raise TestFailure("timed out waiting for %s" % what)
+
+
+class SipMessage:
+    def __init__(self, ts, sent, text):
+        self.ts = ts
+        self.sent = sent
+        self.text = text
+        lines = text.split("\n")
+        self.first_line = lines[0].strip() if lines else ""
+        self.headers = []
+        for ln in lines[1:]:
+            ln = ln.rstrip("\r")
+            if not ln:
+                break
+            if ":" in ln:
+                n, v = ln.split(":", 1)
+                self.headers.append((n.strip().lower(), v.strip()))
+
+    def header(self, name):
+        name = name.lower()
+        for n, v in self.headers:
+            if n == name:
+                return v
+        return None
+
+    def all(self, name):
+        name = name.lower()
+        return [v for n, v in self.headers if n == name]
+
+    @property
+    def is_request(self):
+        return not self.first_line.startswith("SIP/2.0")
+
+    @property
+    def method(self):
+        if self.is_request:
+            return self.first_line.split(" ", 1)[0]
+        cseq = self.header("cseq") or ""
+        return cseq.split()[-1] if cseq else ""
+
+    @property
+    def status(self):
+        if self.is_request:
+            return None
+        return int(self.first_line.split()[1])
+
+
+_BLOCK = re.compile(r"^-{20,} (\d{4}-\d\d-\d\d)[ \t](\d\d:\d\d:\d\d\.\d+)\s*$")
+
+
+def parse_sipp_messages(path):
+    """SIPp -trace_msg file -> [SipMessage] in file order."""
+    msgs = []
+    if not os.path.exists(path):
+        return msgs
+    with open(path, errors="replace") as f:
+        lines = f.read().split("\n")
+    i = 0
+    while i < len(lines):
+        m = _BLOCK.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        ts = datetime.strptime(m.group(1) + " " + m.group(2),
+                               "%Y-%m-%d %H:%M:%S.%f").timestamp()
+        i += 1
+        if i >= len(lines):
+            break
+        kind = lines[i]
+        sent = "sent" in kind
+        i += 1
+        body = []
+        while i < len(lines) and not _BLOCK.match(lines[i]):
+            body.append(lines[i])
+            i += 1
+        text = "\n".join(body).strip("\n")
+        if text:
+            msgs.append(SipMessage(ts, sent, text))
+    return msgs
+
+
+class Sipp:
+    def __init__(self, workdir, name, scenario, port=None, remote=None,
+                 keys=None, extra=None):
+        self.name = name
+        self.port = port or free_udp_port()
+        self.msg_path = os.path.join(workdir, name + ".msg")
+        self.err_path = os.path.join(workdir, name + ".err")
+        self.log_path = os.path.join(workdir, name + ".out")
+        args = ["sipp"]
+        if remote:
+            args.append(remote)
+        args += ["-sf", os.path.join(SCEN, scenario), "-i", "127.0.0.1",
+                 "-p", str(self.port), "-trace_msg", "-message_file",
+                 self.msg_path, "-trace_err", "-error_file", self.err_path,
+                 "-nostdin"]
+        for k, v in (keys or {}).items():
+            args += ["-key", k, str(v)]
+        args += list(extra or [])
+        self.args = args
+        self.proc = None
+
+    def start(self):
+        self.proc = spawn(self.args, self.log_path)
+        return self
+
+    def wait(self, timeout_s):
+        try:
+            return self.proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            stop_proc(self.proc)
+            raise TestFailure("%s did not finish in %.0fs" % (self.name, timeout_s))
+
+    def stop(self):
+        if self.proc is not None:
+            stop_proc(self.proc)
+
+    def messages(self):
+        return parse_sipp_messages(self.msg_path)
+
+    def output(self):
+        out = ""
+        for p in (self.log_path, self.err_path):
+            if os.path.exists(p):
+                with open(p, errors="replace") as f:
+                    out += f.read()[-3000:]
+        return out
+
+    def find(self, sent, method, status=None):
+        return [m for m in self.messages() if m.sent == sent and
+                m.method == method and (status is None or m.status == status)
+                and (status is not None or m.is_request)]
+
+
+def workdir(name):
+    base = os.environ.get("VT_TEST_OUT") or os.path.join(ROOT, "test", "out")
+    os.makedirs(base, exist_ok=True)
+    return tempfile.mkdtemp(prefix=name + "-", dir=base)

@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Runs the integration tests; prints PASS/FAIL per test and a closing
+'integration: N passed, N failed' line. Exit status 1 if any failed.
+Usage: run.py [name-substring ...]"""
+import sys
+import time
+import traceback
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+from harness import TestFailure, _cleanup  # noqa: E402
+import test_foundation  # noqa: E402
+
+MODULES = [test_foundation]
+
+
+def main(argv):
+    tests = [t for m in MODULES for t in m.TESTS]
+    if argv:
+        tests = [t for t in tests if any(a in t.__name__ for a in argv)]
+    passed = failed = 0
+    for t in tests:
+        t0 = time.time()
+        try:
+            t()
+            passed += 1
+            print("PASS %s (%.1fs)" % (t.__name__, time.time() - t0), flush=True)
+        except TestFailure as e:
+            failed += 1
+            print("FAIL %s (%.1fs): %s" % (t.__name__, time.time() - t0, e), flush=True)
+        except Exception:
+            failed += 1
+            print("FAIL %s: %s" % (t.__name__, traceback.format_exc()), flush=True)
+        finally:
+            _cleanup()
+    print("integration: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,254 @@
+"""Foundation tests (issue 2): no-timer cap on the wire, early ends leave no
+state, no memory growth, bad modparams refuse start-up."""
+import re
+import time
+
+from harness import Kamailio, Sipp, check, workdir, TestFailure
+
+LIMIT_S = 3
+
+
+def _call(wd, kam, uac_scen, uas_scen, uac_d=0, uas_d=0, uac_m=1, uas_m=1,
+          rate=None):
+    uas = Sipp(wd, "callee", uas_scen, extra=["-m", str(uas_m), "-d", str(uas_d)])
+    uas.start()
+    extra = ["-m", str(uac_m), "-d", str(uac_d), "-timeout", "60",
+             "-timeout_error"]
+    if rate:
+        extra += ["-l", "1", "-r", str(rate)]
+    uac = Sipp(wd, "caller", uac_scen, remote="127.0.0.1:%d" % kam.port,
+               keys={"callee": "127.0.0.1:%d" % uas.port}, extra=extra)
+    uac.start()
+    return uac, uas
+
+
+def _one_call_ids(uac):
+    inv = uac.find(True, "INVITE")
+    check(len(inv) >= 1, "caller sent no INVITE")
+    return inv[0].header("call-id")
+
+
+def test_no_timer_call_capped():
+    """(a) A non-timer call gets BYE on both legs within [limit, limit+1.5s]
+    after the answer, with the Reason header and vos_timer_reason set."""
+    wd = workdir("cap")
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": LIMIT_S}).start()
+    try:
+        uac, uas = _call(wd, kam, "uac_wait_bye.xml", "uas_wait_bye.xml")
+        check(uac.wait(LIMIT_S + 15) == 0, "caller failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+
+        ok200 = uas.find(True, "INVITE", 200)
+        check(ok200, "callee sent no 200")
+        answer = ok200[0].ts
+        for side in (uac, uas):
+            byes = side.find(False, "BYE")
+            check(len(byes) == 1, "%s got %d BYEs" % (side.name, len(byes)))
+            dt = byes[0].ts - answer
+            check(LIMIT_S <= dt <= LIMIT_S + 1.5,
+                  "%s got the BYE %.3fs after answer, want [%d, %.1f]" %
+                  (side.name, dt, LIMIT_S, LIMIT_S + 1.5))
+            reason = byes[0].header("reason") or ""
+            check('text="no-timer-limit"' in reason,
+                  "%s BYE Reason is %r" % (side.name, reason))
+        callid = _one_call_ids(uac)
+        st = kam.wait_for(lambda: (lambda s: s if s["managed"] == 0 else None)(kam.stats()),
+                          3, "managed == 0")
+        check(st["teardown_no_timer_limit"] == 1,
+              "teardown_no_timer_limit = %s" % st["teardown_no_timer_limit"])
+        check(st["teardown_total"] == 1, "teardown_total = %s" % st["teardown_total"])
+        # The dialog variable was set before the BYE (the sample logs it).
+        log = kam.log()
+        check(re.search(r"ended by vos_timer: no-timer-limit .*%s" % re.escape(callid), log),
+              "no vos_timer_reason log line for %s" % callid)
+        out = kam.rpc("stats.get_statistics", "vos_timer:")
+        check("vos_timer:teardown_no_timer_limit = 1" in out,
+              "counter not visible in stats.get_statistics:\n" + out)
+    finally:
+        kam.stop()
+
+
+def test_list_shows_managed_call():
+    """vos_timer.list: one entry per managed call, with its next deadline."""
+    wd = workdir("list")
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": 6}).start()
+    try:
+        uac, uas = _call(wd, kam, "uac_wait_bye.xml", "uas_wait_bye.xml")
+        kam.wait_for(lambda: kam.stats()["non_timer"] == 1, 5, "call answered")
+        time.sleep(1.0)
+        items = kam.rpc_struct("vos_timer.list")
+        check(len(items) == 1, "list has %d entries" % len(items))
+        e = items[0]
+        check(e["mode"] == "non-timer" and e["state"] == "active",
+              "entry mode/state: %r" % e)
+        check(e["next_action"] == "teardown" and e["next_reason"] == "no-timer-limit",
+              "entry next: %r" % e)
+        check(3000 <= e["next_in_ms"] <= 5100, "next_in_ms = %s" % e["next_in_ms"])
+        check(1 <= e["age_s"] <= 2, "age_s = %s" % e["age_s"])
+        check(e["call_id"] == _one_call_ids(uac), "call_id = %r" % e["call_id"])
+        # The age filter: nothing is an hour old.
+        check(kam.rpc_struct("vos_timer.list", "3600") == [], "filter kept a young call")
+        check(uac.wait(15) == 0 and uas.wait(10) == 0, "endpoints failed")
+    finally:
+        kam.stop()
+
+
+def test_caller_hangs_up_first():
+    """(b) The caller's BYE before the limit: no BYE from the proxy, nothing
+    left managed."""
+    wd = workdir("hangup")
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": LIMIT_S}).start()
+    try:
+        # Callee lingers past the limit: a stray proxy BYE would fail it.
+        uac, uas = _call(wd, kam, "uac_hangup.xml", "uas_wait_bye.xml",
+                         uac_d=1000, uas_d=(LIMIT_S + 1) * 1000)
+        check(uac.wait(15) == 0, "caller failed:\n" + uac.output())
+        st = kam.wait_for(lambda: (lambda s: s if s["managed"] == 0 else None)(kam.stats()),
+                          1.0, "managed == 0 right after the BYE")
+        check(uas.wait(LIMIT_S + 10) == 0, "callee failed (stray BYE?):\n" + uas.output())
+        byes = uas.find(False, "BYE")
+        check(len(byes) == 1 and byes[0].header("reason") is None,
+              "callee BYEs: %d, reason %r" % (len(byes), byes and byes[0].header("reason")))
+        st = kam.stats()
+        check(st["managed"] == 0 and st["teardown_total"] == 0,
+              "after the call: %r" % st)
+        check("ending the call" not in kam.log(), "module tried to end the call")
+    finally:
+        kam.stop()
+
+
+def test_callee_hangs_up_first():
+    """The callee's BYE (other direction) releases the call too."""
+    wd = workdir("calleebye")
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": LIMIT_S}).start()
+    try:
+        uac, uas = _call(wd, kam, "uac_wait_bye.xml", "uas_hangup.xml", uas_d=500)
+        check(uas.wait(15) == 0, "callee failed:\n" + uas.output())
+        check(uac.wait(10) == 0, "caller failed:\n" + uac.output())
+        kam.wait_for(lambda: kam.stats()["managed"] == 0, 1.0, "managed == 0")
+        time.sleep(LIMIT_S)
+        st = kam.stats()
+        check(st["teardown_total"] == 0, "module ended a finished call: %r" % st)
+    finally:
+        kam.stop()
+
+
+def test_cancel_and_failure_leave_nothing():
+    """CANCEL and a negative final answer leave no module state."""
+    wd = workdir("cancel")
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": LIMIT_S}).start()
+    try:
+        uac, uas = _call(wd, kam, "uac_cancel.xml", "uas_ring_cancel.xml")
+        check(uac.wait(15) == 0, "caller (CANCEL) failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee (CANCEL) failed:\n" + uas.output())
+        kam.wait_for(lambda: kam.stats()["managed"] == 0, 1.0,
+                     "managed == 0 after CANCEL")
+        uac, uas = _call(wd, kam, "uac_wait_bye.xml", "uas_busy.xml",
+                         uac_m=1)
+        uac.wait(15)  # fails by design: it wanted a 200
+        check(uac.find(False, "INVITE", 486), "caller did not get the 486")
+        check(uas.wait(10) == 0, "callee (486) failed:\n" + uas.output())
+        kam.wait_for(lambda: kam.stats()["managed"] == 0, 1.0,
+                     "managed == 0 after 486")
+        check(kam.stats()["teardown_total"] == 0, "teardown counted")
+    finally:
+        kam.stop()
+
+
+def test_many_calls_no_leak():
+    """(c) 200 sequential short calls: zero managed calls after, module shm
+    back to its start value, core shm used within noise."""
+    wd = workdir("leak")
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": 60}).start()
+    try:
+        # Warm-up: let tm/dialog/ctl allocate what they keep for good.
+        uac, uas = _call(wd, kam, "uac_hangup.xml", "uas_wait_bye.xml",
+                         uac_m=20, uas_m=20, rate=50)
+        check(uac.wait(60) == 0, "warm-up caller failed:\n" + uac.output())
+        uas.wait(10)
+        time.sleep(7)  # tm wait timer and the dialog delete delay
+        mod0, core0 = kam.module_shm(), kam.shm_used()
+
+        uac, uas = _call(wd, kam, "uac_hangup.xml", "uas_wait_bye.xml",
+                         uac_m=200, uas_m=200, rate=50)
+        check(uac.wait(120) == 0, "caller failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+        check(len(uac.find(True, "BYE")) == 200, "not 200 calls made")
+        kam.wait_for(lambda: kam.stats()["managed"] == 0, 2, "managed == 0")
+        time.sleep(7)
+        mod1, core1 = kam.module_shm(), kam.shm_used()
+        check(mod1 == mod0, "module shm %d -> %d bytes" % (mod0, mod1))
+        check(core1 - core0 <= 16384,
+              "core shm used grew %d -> %d (+%d bytes)" % (core0, core1, core1 - core0))
+        print("    module shm %d -> %d, core shm used %d -> %d" % (mod0, mod1, core0, core1))
+    finally:
+        kam.stop()
+
+
+BAD_PARAMS = [
+    ({"VT_UPDATE_SEGMENT": "1"}, "update_segment", "1", "2..10"),
+    ({"VT_UPDATE_SEGMENT": "11"}, "update_segment", "11", "2..10"),
+    ({"VT_SESSION_TTL": "1"}, "session_ttl", "1", "2..86400"),
+    ({"VT_SESSION_TTL": "-5"}, "session_ttl", "-5", "2..86400"),
+    ({"VT_SESSION_TTL": '"abc"'}, "session_ttl", "abc", "2..86400"),
+    ({"VT_NO_TIMER_LIMIT": "-1"}, "no_timer_limit", "-1", "0..604800"),
+    ({"VT_NO_TIMER_LIMIT": "604801"}, "no_timer_limit", "604801", "0..604800"),
+    ({"VT_EARLY_HANGUP": "3601"}, "early_hangup", "3601", "0..3600"),
+    ({"VT_PROBE_METHOD": '"INVITE"'}, "probe_method", "INVITE", "UPDATE|OPTIONS"),
+    ({"VT_PROBE_NON_TIMER": "2"}, "probe_non_timer", "2", "0..1"),
+    ({"VT_MIN_SE": "89"}, "min_se", "89", "90..86400"),
+    ({"VT_SESSION_TTL": "3", "VT_UPDATE_SEGMENT": "4"}, "session_ttl", "3",
+     "update_segment"),
+]
+
+
+def test_bad_modparams_refuse_start():
+    """(d) Each bad modparam stops Kamailio at start-up with one line naming
+    the parameter, the value and the allowed range."""
+    problems = []
+    for defines, name, value, allowed in BAD_PARAMS:
+        wd = workdir("badparam")
+        kam = Kamailio(wd, defines)
+        kam.start(expect_ready=False)
+        rc = kam.wait_exit(20)
+        if rc is None:
+            kam.stop()
+            problems.append("%r: kamailio still running" % defines)
+            continue
+        lines = [ln for ln in kam.log().splitlines()
+                 if "invalid modparam" in ln
+                 and '%s = "%s"' % (name, value) in ln and allowed in ln]
+        if rc == 0:
+            problems.append("%r: exit code 0" % defines)
+        elif len(lines) != 1:
+            problems.append("%r: want one line naming %s, %s, %s; log:\n%s" %
+                            (defines, name, value, allowed, kam.log_tail(8)))
+    if problems:
+        raise TestFailure("\n".join(problems))
+
+
+def test_good_params_start():
+    """The sample config with valid edge values starts and reports them."""
+    wd = workdir("goodparam")
+    kam = Kamailio(wd, {"VT_SESSION_TTL": "2", "VT_UPDATE_SEGMENT": "2",
+                        "VT_NO_TIMER_LIMIT": "0", "VT_PROBE_METHOD": '"options"',
+                        "VT_MIN_SE": "86400"}).start()
+    try:
+        log = kam.log()
+        check("session_ttl=2 update_segment=2" in log and "probe_method=OPTIONS" in log,
+              "settings line missing:\n" + kam.log_tail(10))
+        check("no_timer_limit is 0" in log, "no warning for no_timer_limit 0")
+    finally:
+        kam.stop()
+
+
+TESTS = [
+    test_bad_modparams_refuse_start,
+    test_good_params_start,
+    test_no_timer_call_capped,
+    test_list_shows_managed_call,
+    test_caller_hangs_up_first,
+    test_callee_hangs_up_first,
+    test_cancel_and_failure_leave_nothing,
+    test_many_calls_no_leak,
+]

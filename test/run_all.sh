@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# make test: every suite, then one closing line `N passed, N failed`.
+# Unit tests count Check's checks; doc validation counts as one test;
+# integration tests count one per test function.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+out=$root/test/out
+rm -rf "$out"; mkdir -p "$out"
+passed=0; failed=0
+
+echo "== unit (Check)"
+make --no-print-directory -C test/unit check 2>&1 | tee "$out/unit.log"
+line=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$out/unit.log" | tail -1)
+if [ -n "$line" ]; then
+    n=$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$line")
+    f=$(sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+).*/\1+\2/' <<<"$line")
+    f=$((f))
+    passed=$((passed + n - f)); failed=$((failed + f))
+else
+    echo "unit: no Check summary (build failed?)"; failed=$((failed + 1))
+fi
+
+echo "== doc (xmllint)"
+if make --no-print-directory -C doc check >"$out/doc.log" 2>&1; then
+    echo "PASS doc validates"; passed=$((passed + 1))
+else
+    cat "$out/doc.log"; echo "FAIL doc validation"; failed=$((failed + 1))
+fi
+
+echo "== integration (Kamailio + SIPp)"
+python3 test/integration/run.py 2>&1 | tee "$out/integration.log"
+line=$(grep -E '^integration: [0-9]+ passed, [0-9]+ failed' "$out/integration.log" | tail -1)
+if [ -n "$line" ]; then
+    passed=$((passed + $(sed -E 's/integration: ([0-9]+) passed.*/\1/' <<<"$line")))
+    failed=$((failed + $(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$line")))
+else
+    echo "integration: no summary (runner crashed?)"; failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

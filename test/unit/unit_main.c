@@ -1,0 +1,20 @@
+/* Runs every vos_timer unit suite; exit status non-zero on any failure. */
+#include <stdlib.h>
+
+#include "unit_suites.h"
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	sr = srunner_create(params_suite());
+	srunner_add_suite(sr, headers_suite());
+	srunner_add_suite(sr, heap_suite());
+	srunner_add_suite(sr, policy_suite());
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

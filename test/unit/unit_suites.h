@@ -1,0 +1,12 @@
+/* Suites of the vos_timer unit tests (one per pure-C unit). */
+#ifndef UNIT_SUITES_H
+#define UNIT_SUITES_H
+
+#include <check.h>
+
+Suite *params_suite(void);
+Suite *headers_suite(void);
+Suite *heap_suite(void);
+Suite *policy_suite(void);
+
+#endif
