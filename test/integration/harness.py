@@ -298,7 +298,9 @@ class Sipp:
                  "-p", str(self.port), "-trace_msg", "-message_file",
                  self.msg_path, "-trace_err", "-error_file", self.err_path,
                  "-nostdin"]
-        for k, v in (keys or {}).items():
+        all_keys = {"invite_hdr": "X-VT-Test: plain", "answer_hdr": "X-VT-Test: plain"}
+        all_keys.update(keys or {})
+        for k, v in all_keys.items():
             args += ["-key", k, str(v)]
         args += list(extra or [])
         self.args = args

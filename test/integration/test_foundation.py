@@ -9,15 +9,20 @@ LIMIT_S = 3
 
 
 def _call(wd, kam, uac_scen, uas_scen, uac_d=0, uas_d=0, uac_m=1, uas_m=1,
-          rate=None):
-    uas = Sipp(wd, "callee", uas_scen, extra=["-m", str(uas_m), "-d", str(uas_d)])
+          rate=None, invite_hdr=None, answer_hdr=None):
+    uas_keys = {"answer_hdr": answer_hdr} if answer_hdr else {}
+    uas = Sipp(wd, "callee", uas_scen, keys=uas_keys,
+               extra=["-m", str(uas_m), "-d", str(uas_d)])
     uas.start()
     extra = ["-m", str(uac_m), "-d", str(uac_d), "-timeout", "60",
              "-timeout_error"]
     if rate:
         extra += ["-l", "1", "-r", str(rate)]
+    keys = {"callee": "127.0.0.1:%d" % uas.port}
+    if invite_hdr:
+        keys["invite_hdr"] = invite_hdr
     uac = Sipp(wd, "caller", uac_scen, remote="127.0.0.1:%d" % kam.port,
-               keys={"callee": "127.0.0.1:%d" % uas.port}, extra=extra)
+               keys=keys, extra=extra)
     uac.start()
     return uac, uas
 
@@ -185,6 +190,52 @@ def test_many_calls_no_leak():
         kam.stop()
 
 
+MODE_CASES = [
+    # (INVITE header, 200 header, expected mode)
+    ("Session-Expires: 1800", None, "timer"),
+    ("x: 1800;refresher=uac", None, "timer"),
+    ("k: 100rel, timer", None, "timer"),
+    ("Supported: TIMER", None, "timer"),
+    ("Supported: 100rel, timers", None, "non-timer"),
+    ("Min-SE: 90", None, "non-timer"),
+    ("Supported: 100rel", "Session-Expires: 1800;refresher=uac", "timer"),
+    ("Supported: 100rel", "x: 900", "timer"),
+]
+
+
+def test_mode_detection_on_the_wire():
+    """Timer / non-timer mode from real INVITE and 2xx headers (long and
+    compact forms); a timer-mode call is not capped by no_timer_limit."""
+    wd = workdir("mode")
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": 2}).start()
+    problems = []
+    try:
+        for inv, ans, want in MODE_CASES:
+            # Timer calls outlive the 2 s cap; non-timer ones hang up before.
+            hold_ms = 3000 if want == "timer" else 1000
+            uac, uas = _call(wd, kam, "uac_hangup.xml", "uas_wait_bye.xml",
+                             uac_d=hold_ms, invite_hdr=inv, answer_hdr=ans)
+            items = kam.wait_for(
+                lambda: [e for e in kam.rpc_struct("vos_timer.list")
+                         if e["state"] == "active"], 5, "an active call")
+            got = items[0]["mode"]
+            if got != want:
+                problems.append("INVITE %r / 200 %r: mode %s, want %s" % (inv, ans, got, want))
+            if want == "timer" and items[0]["next_action"] != "none":
+                problems.append("timer call %r has next_action %s" % (inv, items[0]["next_action"]))
+            if uac.wait(15) != 0:
+                problems.append("INVITE %r: caller failed (cut by the proxy?):\n%s" % (inv, uac.output()))
+            uas.wait(10)
+            kam.wait_for(lambda: kam.stats()["managed"] == 0, 2, "managed == 0")
+        st = kam.stats()
+        if st["teardown_total"] != 0:
+            problems.append("module ended calls: %r" % st)
+    finally:
+        kam.stop()
+    if problems:
+        raise TestFailure("\n".join(problems))
+
+
 BAD_PARAMS = [
     ({"VT_UPDATE_SEGMENT": "1"}, "update_segment", "1", "2..10"),
     ({"VT_UPDATE_SEGMENT": "11"}, "update_segment", "11", "2..10"),
@@ -247,6 +298,7 @@ TESTS = [
     test_good_params_start,
     test_no_timer_call_capped,
     test_list_shows_managed_call,
+    test_mode_detection_on_the_wire,
     test_caller_hangs_up_first,
     test_callee_hangs_up_first,
     test_cancel_and_failure_leave_nothing,
