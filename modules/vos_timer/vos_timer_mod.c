@@ -10,6 +10,7 @@
  *   vt_heap.c    deadline heap (pure)
  *   vt_store.c   shm records + heap under one lock
  *   vt_dialog.c  dialog callbacks, managing and ending calls
+ *   vt_probe.c   probe requests (tm) and their outcomes
  *   vt_timer.c   the timer process running deadlines
  *   vt_rpc.c     RPC commands;  vt_stats.c  counters
  */
@@ -23,6 +24,7 @@
 
 #include "vt_dialog.h"
 #include "vt_params.h"
+#include "vt_probe.h"
 #include "vt_rpc.h"
 #include "vt_stats.h"
 #include "vt_store.h"
@@ -41,6 +43,9 @@ static int vt_modparams_ready = 0;
 /* ...and in shm from mod_init on, so the settings a new call gets are the
  * same in every process. */
 static vt_params_t *vt_defaults = NULL;
+/* tm's fr_timer in ms, read once all modules are initialised (PROC_INIT,
+ * before any fork, so every process inherits it). */
+static unsigned int vt_fr_timer_ms = 30000;
 
 static int mod_init(void);
 static int child_init(int rank);
@@ -153,7 +158,7 @@ static int mod_init(void)
 		LM_WARN("no_timer_limit is 0: calls whose caller does not support "
 				"session timers have no length cap\n");
 
-	if(vt_dialog_bind() < 0)
+	if(vt_dialog_bind() < 0 || vt_probe_bind() < 0)
 		return -1;
 	vt_defaults = shm_malloc(sizeof(*vt_defaults));
 	if(vt_defaults == NULL) {
@@ -176,6 +181,17 @@ static int mod_init(void)
 
 static int child_init(int rank)
 {
+	if(rank == PROC_INIT) {
+		uint64_t i_ms = (uint64_t)vt_modparams.session_ttl_s * 1000
+						/ vt_modparams.update_segment;
+		vt_fr_timer_ms = vt_probe_timeout_ms();
+		if(vt_fr_timer_ms > i_ms)
+			LM_WARN("tm fr_timer (%u ms) is longer than the probe interval "
+					"session_ttl/update_segment (%llu ms): a probe may still "
+					"be pending when the next is due (it is not stacked)\n",
+					vt_fr_timer_ms, (unsigned long long)i_ms);
+		return 0;
+	}
 	if(rank == PROC_MAIN)
 		return vt_timer_fork();
 	return 0;
@@ -208,7 +224,7 @@ static int vt_manage(struct sip_msg *msg, const str *overrides)
 		p = *vt_defaults;
 		bad = 1;
 	}
-	if(vt_dialog_manage(msg, &p) < 0)
+	if(vt_dialog_manage(msg, &p, vt_fr_timer_ms) < 0)
 		return VT_RET_NOT_MANAGED;
 	return bad ? VT_RET_BAD_OVERRIDE : VT_RET_OK;
 }
@@ -225,8 +241,9 @@ static int w_vos_timer_manage1(struct sip_msg *msg, char *p1, char *p2)
 	if(fixup_get_svalue(msg, (gparam_t *)p1, &s) < 0) {
 		LM_ERR("vos_timer_manage(): cannot evaluate the overrides; module "
 			   "settings used\n");
-		return vt_dialog_manage(msg, vt_defaults) < 0 ? VT_RET_NOT_MANAGED
-													  : VT_RET_BAD_OVERRIDE;
+		return vt_dialog_manage(msg, vt_defaults, vt_fr_timer_ms) < 0
+					   ? VT_RET_NOT_MANAGED
+					   : VT_RET_BAD_OVERRIDE;
 	}
 	return vt_manage(msg, &s);
 }

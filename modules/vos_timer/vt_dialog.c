@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../../core/dprint.h"
+#include "../../core/parser/parse_cseq.h"
 #include "../../core/parser/parse_from.h"
 #include "../../core/parser/parse_to.h"
 #include "../../core/parser/msg_parser.h"
@@ -27,7 +28,8 @@ static str vt_reason_var = str_init("vos_timer_reason");
 
 #define VT_DLG_EVENTS                                                    \
 	(DLGCB_CONFIRMED_NA | DLGCB_CONFIRMED | DLGCB_FAILED | DLGCB_TERMINATED \
-			| DLGCB_EXPIRED | DLGCB_DESTROY)
+			| DLGCB_EXPIRED | DLGCB_DESTROY | DLGCB_REQ_WITHIN                 \
+			| DLGCB_RESPONSE_WITHIN)
 
 int vt_dialog_bind(void)
 {
@@ -55,6 +57,25 @@ static void msg_facts(struct sip_msg *msg, vt_timer_facts_t *f)
 				f, hf->name.s, hf->name.len, hf->body.s, hf->body.len);
 }
 
+/* A 2xx to a re-INVITE or UPDATE relayed within the dialog: an end-to-end
+ * RFC 4028 refresh, which both legs took part in. 491 or 4xx are neither a
+ * refresh nor a death. */
+static int is_refresh_2xx(struct sip_msg *rpl)
+{
+	int code;
+
+	if(rpl == NULL || rpl == FAKED_REPLY
+			|| rpl->first_line.type != SIP_REPLY)
+		return 0;
+	code = rpl->first_line.u.reply.statuscode;
+	if(code < 200 || code > 299)
+		return 0;
+	if(parse_headers(rpl, HDR_CSEQ_F, 0) < 0 || rpl->cseq == NULL)
+		return 0;
+	return get_cseq(rpl)->method_id == METHOD_INVITE
+		   || get_cseq(rpl)->method_id == METHOD_UPDATE;
+}
+
 static void vt_dlg_event(
 		struct dlg_cell *dlg, int type, struct dlg_cb_params *params)
 {
@@ -62,6 +83,15 @@ static void vt_dlg_event(
 	vt_timer_facts_t f;
 
 	switch(type) {
+		case DLGCB_REQ_WITHIN:
+			/* From the callee: the caller now knows its CSeq space. */
+			if(params->direction == DLG_DIR_UPSTREAM)
+				vt_store_callee_requested(key);
+			break;
+		case DLGCB_RESPONSE_WITHIN:
+			if(is_refresh_2xx(params->rpl))
+				vt_store_refreshed(key, vt_now_ms());
+			break;
 		case DLGCB_CONFIRMED_NA:
 		case DLGCB_CONFIRMED:
 			/* The 2xx (or, if we missed it, the ACK): the call is up. */
@@ -80,7 +110,8 @@ static void vt_dlg_event(
 	}
 }
 
-int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params)
+int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
+		unsigned int probe_timeout_ms)
 {
 	struct dlg_cell *dlg;
 	vt_timer_facts_t f;
@@ -113,7 +144,7 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params)
 	key.h_id = dlg->h_id;
 	r = vt_store_manage(key, &dlg->callid, &dlg->tag[DLG_CALLER_LEG], params,
 			vt_facts_timer_capable(&f) ? VT_MODE_TIMER : VT_MODE_NON_TIMER,
-			vt_now_ms());
+			probe_timeout_ms, vt_now_ms());
 	if(r == 1
 			&& vt_dlgb.register_dlgcb(dlg, VT_DLG_EVENTS, vt_dlg_event, NULL, NULL)
 					   != 0) {
@@ -167,10 +198,9 @@ static struct dlg_cell *vt_dlg_find(const vt_job_t *job)
 	return dlg;
 }
 
-void vt_dialog_end(const vt_job_t *job)
+struct dlg_cell *vt_dialog_get(const vt_job_t *job)
 {
 	struct dlg_cell *dlg;
-	str reason, hdrs;
 
 	dlg = vt_dlg_find(job);
 	if(dlg != NULL && dlg->state == DLG_STATE_DELETED) {
@@ -178,12 +208,27 @@ void vt_dialog_end(const vt_job_t *job)
 		dlg = NULL;
 	}
 	if(dlg == NULL) {
-		/* The dialog ended on its own meanwhile: nothing to send. */
+		/* Nothing to send for an ended dialog. */
 		LM_DBG("call-id [%.*s]: dialog gone, dropping the record\n",
 				job->callid.len, job->callid.s);
 		vt_store_release(job->key);
-		return;
 	}
+	return dlg;
+}
+
+void vt_dialog_put(struct dlg_cell *dlg)
+{
+	vt_dlgb.release_dlg(dlg);
+}
+
+void vt_dialog_end(const vt_job_t *job)
+{
+	struct dlg_cell *dlg;
+	str reason, hdrs;
+
+	dlg = vt_dialog_get(job);
+	if(dlg == NULL)
+		return;
 	reason.s = (char *)vt_reason_name(job->reason);
 	reason.len = strlen(reason.s);
 	if(vt_dlgb.set_dlg_var(dlg, &vt_reason_var, &reason) != 0)
@@ -194,15 +239,12 @@ void vt_dialog_end(const vt_job_t *job)
 	LM_INFO("call-id [%.*s]: ending the call (%s)%s\n", job->callid.len,
 			job->callid.s, reason.s,
 			job->action == VT_ACT_TEARDOWN_RETRY ? ", again" : "");
-	/* Runs DLGCB_TERMINATED synchronously, which releases our record:
+	/* dlg_bye_all() runs DLGCB_TERMINATED first, which drops our record:
 	 * the store lock must not be held here (it is not). */
-	if(vt_dlgb.terminate_dlg(dlg, &hdrs) != 0) {
-		LM_ERR("call-id [%.*s]: the dialog module could not send the BYEs; "
-			   "will try again\n",
+	if(vt_dlgb.terminate_dlg(dlg, &hdrs) != 0)
+		LM_ERR("call-id [%.*s]: the dialog module could not send the BYEs\n",
 				job->callid.len, job->callid.s);
-	} else {
-		/* A success releases the record (above), so this counts once. */
+	if(job->action == VT_ACT_TEARDOWN)
 		vt_stats_teardown(job->reason);
-	}
-	vt_dlgb.release_dlg(dlg);
+	vt_dialog_put(dlg);
 }

@@ -15,7 +15,13 @@ int vt_dialog_bind(void);
 
 /* vos_timer_manage() on an initial INVITE. 1 managed (or already), -1 error
  * (logged). */
-int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params);
+int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
+		unsigned int probe_timeout_ms);
+
+/* The dialog of a job's call, with a reference taken (vt_dialog_put() it),
+ * or NULL when it has ended - then the call's record is dropped too. */
+struct dlg_cell *vt_dialog_get(const vt_job_t *job);
+void vt_dialog_put(struct dlg_cell *dlg);
 
 /* Carry out a teardown job: find the dialog (taking a reference), store the
  * reason in the dialog variable vos_timer_reason, send BYE to both legs with

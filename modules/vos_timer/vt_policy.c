@@ -1,21 +1,40 @@
 /*
  * vos_timer: call policy (pure C). See vt_policy.h and SPEC section 3.
+ *
+ * The state lives in a few flags (state, dead_reason, probe_k, confirmed,
+ * pending, grace_probe); schedule() derives the one next deadline and its
+ * action from them after every event, so no event handler computes times.
  */
 #include <string.h>
 
 #include "vt_heap.h"
 #include "vt_policy.h"
 
-void vt_policy_init(
-		vt_policy_t *pc, const vt_params_t *params, vt_mode_t invite_mode)
+void vt_policy_init(vt_policy_t *pc, const vt_params_t *params,
+		vt_mode_t invite_mode, uint32_t probe_timeout_ms)
 {
 	memset(pc, 0, sizeof(*pc));
 	pc->params = *params;
 	pc->mode = (uint8_t)invite_mode;
 	pc->state = VT_ST_EARLY;
+	pc->probe_timeout_ms = probe_timeout_ms;
+	pc->cap_ms = VT_NO_DEADLINE;
+	pc->dead_at_ms = VT_NO_DEADLINE;
 	pc->next_ms = VT_NO_DEADLINE;
 	pc->next_action = VT_ACT_NONE;
 	pc->reason = VT_REASON_NONE;
+	pc->dead_reason = VT_REASON_NONE;
+}
+
+int vt_policy_probing(const vt_policy_t *pc)
+{
+	return pc->mode == VT_MODE_TIMER || pc->params.probe_non_timer;
+}
+
+uint64_t vt_policy_interval_ms(const vt_policy_t *pc)
+{
+	return (uint64_t)pc->params.session_ttl_s * 1000
+		   / (uint64_t)pc->params.update_segment;
 }
 
 static void arm(vt_policy_t *pc, uint64_t at_ms, vt_action_t act, vt_reason_t r)
@@ -27,72 +46,205 @@ static void arm(vt_policy_t *pc, uint64_t at_ms, vt_action_t act, vt_reason_t r)
 
 static void disarm(vt_policy_t *pc)
 {
-	pc->next_ms = VT_NO_DEADLINE;
-	pc->next_action = VT_ACT_NONE;
+	arm(pc, VT_NO_DEADLINE, VT_ACT_NONE, VT_REASON_NONE);
+}
+
+/* Keep the earliest candidate; on a tie the first one offered wins. */
+static void offer(vt_policy_t *pc, uint64_t at_ms, vt_action_t act,
+		vt_reason_t r)
+{
+	if(at_ms < pc->next_ms)
+		arm(pc, at_ms, act, r);
+}
+
+static void schedule(vt_policy_t *pc, uint64_t now_ms)
+{
+	uint64_t i_ms;
+
+	if(pc->state == VT_ST_EARLY) {
+		disarm(pc);
+		return;
+	}
+	if(pc->state == VT_ST_TEARDOWN)
+		return; /* the recheck deadline is set by on_deadline */
+
+	disarm(pc);
+	offer(pc, pc->cap_ms, VT_ACT_TEARDOWN, VT_REASON_NO_TIMER_LIMIT);
+	if(pc->dead_reason != VT_REASON_NONE) {
+		if(pc->grace_probe)
+			offer(pc, now_ms, VT_ACT_PROBE, VT_REASON_NONE);
+		offer(pc, pc->dead_at_ms, VT_ACT_TEARDOWN,
+				(vt_reason_t)pc->dead_reason);
+		return;
+	}
+	if(!vt_policy_probing(pc))
+		return;
+	i_ms = vt_policy_interval_ms(pc);
+	if(pc->probe_k < pc->params.update_segment) {
+		offer(pc,
+				vt_deadline_add_ms(pc->window_ms, (pc->probe_k + 1) * i_ms),
+				VT_ACT_PROBE, VT_REASON_NONE);
+	} else {
+		offer(pc,
+				vt_deadline_add_ms(pc->window_ms,
+						(uint64_t)pc->params.session_ttl_s * 1000
+								+ pc->probe_timeout_ms + VT_VERDICT_SLACK_MS),
+				VT_ACT_VERDICT, VT_REASON_NONE);
+	}
+}
+
+static void restart_window(vt_policy_t *pc, uint64_t now_ms)
+{
+	pc->state = VT_ST_ACTIVE;
+	pc->window_ms = now_ms;
+	pc->probe_k = 0;
+	pc->confirmed = 0;
+	pc->dead_reason = VT_REASON_NONE;
+	pc->dead_at_ms = VT_NO_DEADLINE;
+	pc->grace_probe = 0;
+}
+
+static void mark_dead(vt_policy_t *pc, vt_reason_t r, uint64_t at_ms)
+{
+	pc->dead_reason = (uint8_t)r;
+	pc->dead_at_ms = at_ms;
+}
+
+/* The window is over and not both legs confirmed it. */
+static void verdict(vt_policy_t *pc, uint64_t now_ms)
+{
+	if(pc->confirmed == VT_LEGS_BOTH) {
+		restart_window(pc, now_ms);
+		return;
+	}
+	if(pc->params.early_hangup_s > 0) {
+		pc->state = VT_ST_GRACE;
+		pc->grace_probe = 1;
+		mark_dead(pc, VT_REASON_SESSION_EXPIRED,
+				vt_deadline_add_ms(
+						now_ms, (uint64_t)pc->params.early_hangup_s * 1000));
+	} else {
+		mark_dead(pc, VT_REASON_SESSION_EXPIRED, now_ms);
+	}
 }
 
 void vt_policy_answered(vt_policy_t *pc, int reply_has_se, uint64_t now_ms)
 {
 	if(pc->state != VT_ST_EARLY)
 		return;
-	pc->state = VT_ST_ACTIVE;
-	pc->answered_ms = now_ms;
 	if(reply_has_se)
 		pc->mode = VT_MODE_TIMER;
-
-	if(pc->mode == VT_MODE_NON_TIMER && pc->params.no_timer_limit_s > 0) {
-		/* Scenario B: a hard cap counted from the answer. */
-		arm(pc,
-				vt_deadline_add_ms(
-						now_ms, (uint64_t)pc->params.no_timer_limit_s * 1000),
-				VT_ACT_TEARDOWN, VT_REASON_NO_TIMER_LIMIT);
-	} else {
-		/* Timer mode (scenario A): probing schedules its own deadlines. */
-		disarm(pc);
-	}
+	restart_window(pc, now_ms);
+	pc->answered_ms = now_ms;
+	if(pc->mode == VT_MODE_NON_TIMER && pc->params.no_timer_limit_s > 0)
+		pc->cap_ms = vt_deadline_add_ms(
+				now_ms, (uint64_t)pc->params.no_timer_limit_s * 1000);
+	schedule(pc, now_ms);
 }
 
-vt_action_t vt_policy_on_deadline(
-		vt_policy_t *pc, uint64_t now_ms, vt_reason_t *reason)
+static unsigned int leg_count(unsigned int legs)
 {
-	vt_action_t due = (vt_action_t)pc->next_action;
+	return (legs & VT_LEG_CALLER ? 1 : 0) + (legs & VT_LEG_CALLEE ? 1 : 0);
+}
 
-	*reason = (vt_reason_t)pc->reason;
+vt_decision_t vt_policy_on_deadline(vt_policy_t *pc, uint64_t now_ms)
+{
+	vt_decision_t d = {VT_ACT_NONE, VT_REASON_NONE, 0};
+
 	if(pc->next_ms == VT_NO_DEADLINE || now_ms < pc->next_ms)
-		return VT_ACT_NONE;
+		return d;
 
-	switch(due) {
+	switch((vt_action_t)pc->next_action) {
 		case VT_ACT_TEARDOWN:
+			d.action = VT_ACT_TEARDOWN;
+			d.reason = (vt_reason_t)pc->reason;
 			pc->state = VT_ST_TEARDOWN;
 			pc->teardown_tries = 1;
 			arm(pc, vt_deadline_add_ms(now_ms, VT_TEARDOWN_RECHECK_MS),
-					VT_ACT_TEARDOWN_RETRY, (vt_reason_t)pc->reason);
-			return VT_ACT_TEARDOWN;
+					VT_ACT_TEARDOWN_RETRY, d.reason);
+			return d;
 		case VT_ACT_TEARDOWN_RETRY:
+			d.reason = (vt_reason_t)pc->reason;
 			if(pc->teardown_tries >= VT_TEARDOWN_MAX_TRIES) {
 				disarm(pc);
-				return VT_ACT_FORGET;
+				d.action = VT_ACT_FORGET;
+				return d;
 			}
 			pc->teardown_tries++;
 			arm(pc, vt_deadline_add_ms(now_ms, VT_TEARDOWN_RECHECK_MS),
-					VT_ACT_TEARDOWN_RETRY, (vt_reason_t)pc->reason);
-			return VT_ACT_TEARDOWN_RETRY;
+					VT_ACT_TEARDOWN_RETRY, d.reason);
+			d.action = VT_ACT_TEARDOWN_RETRY;
+			return d;
+		case VT_ACT_PROBE:
+			if(pc->state == VT_ST_GRACE)
+				pc->grace_probe = 0;
+			else
+				pc->probe_k++;
+			/* Never stack a probe on a leg whose last one is pending. */
+			d.legs = (uint8_t)(VT_LEGS_BOTH & ~pc->confirmed & ~pc->pending);
+			pc->pending |= d.legs;
+			pc->probes_sent += leg_count(d.legs);
+			if(d.legs)
+				d.action = VT_ACT_PROBE;
+			break;
+		case VT_ACT_VERDICT:
+			verdict(pc, now_ms);
+			break;
 		default:
-			disarm(pc);
-			return VT_ACT_NONE;
+			break;
 	}
+	schedule(pc, now_ms);
+	return d;
+}
+
+void vt_policy_probe_result(
+		vt_policy_t *pc, unsigned int leg, int code, uint64_t now_ms)
+{
+	if(!(pc->pending & leg))
+		return;
+	pc->pending &= (uint8_t)~leg;
+	if(pc->state != VT_ST_ACTIVE && pc->state != VT_ST_GRACE)
+		return;
+
+	if(code == 481) {
+		/* That end has lost the dialog: no grace. */
+		pc->probes_failed++;
+		pc->grace_probe = 0;
+		mark_dead(pc, VT_REASON_LEG_GONE, now_ms);
+	} else if(code < 200 || code == 408) {
+		pc->probes_failed++;
+		if(pc->dead_reason == VT_REASON_NONE
+				&& pc->probe_k >= pc->params.update_segment && pc->pending == 0)
+			verdict(pc, now_ms);
+	} else {
+		/* 200, 405, 500, 501...: the far end still holds the dialog. */
+		pc->probes_confirmed++;
+		pc->confirmed |= (uint8_t)leg;
+		if(pc->confirmed == VT_LEGS_BOTH
+				&& pc->dead_reason != VT_REASON_LEG_GONE)
+			restart_window(pc, now_ms);
+	}
+	schedule(pc, now_ms);
+}
+
+void vt_policy_refreshed(vt_policy_t *pc, uint64_t now_ms)
+{
+	if((pc->state != VT_ST_ACTIVE && pc->state != VT_ST_GRACE)
+			|| pc->dead_reason == VT_REASON_LEG_GONE)
+		return;
+	restart_window(pc, now_ms);
+	schedule(pc, now_ms);
 }
 
 vt_action_t vt_policy_hangup_now(
 		vt_policy_t *pc, vt_reason_t reason, uint64_t now_ms)
 {
-	if(pc->state == VT_ST_TEARDOWN)
+	if(pc->state == VT_ST_TEARDOWN || pc->state == VT_ST_EARLY)
 		return VT_ACT_NONE;
+	pc->grace_probe = 0;
+	mark_dead(pc, reason, now_ms);
 	arm(pc, now_ms, VT_ACT_TEARDOWN, reason);
-	{
-		vt_reason_t r;
-		return vt_policy_on_deadline(pc, now_ms, &r);
-	}
+	return vt_policy_on_deadline(pc, now_ms).action;
 }
 
 const char *vt_mode_name(vt_mode_t m)
@@ -107,6 +259,8 @@ const char *vt_state_name(vt_state_t s)
 			return "early";
 		case VT_ST_ACTIVE:
 			return "active";
+		case VT_ST_GRACE:
+			return "grace";
 		case VT_ST_TEARDOWN:
 			return "teardown";
 	}
@@ -132,6 +286,10 @@ const char *vt_reason_name(vt_reason_t r)
 const char *vt_action_name(vt_action_t a)
 {
 	switch(a) {
+		case VT_ACT_PROBE:
+			return "probe";
+		case VT_ACT_VERDICT:
+			return "verdict";
 		case VT_ACT_TEARDOWN:
 			return "teardown";
 		case VT_ACT_TEARDOWN_RETRY:

@@ -1,8 +1,24 @@
 /*
  * vos_timer: what a managed call does next. Pure decisions: given a call's
- * facts and an event (answered, deadline reached), return the next state, the
- * next deadline and the action for the glue to carry out. No Kamailio
- * headers, no clocks (time comes in as now_ms), no I/O: Check tests drive it.
+ * facts and an event (answered, deadline reached, probe answered, refresh
+ * relayed), update the call's state, its next deadline and the action due
+ * then. No Kamailio headers, no clocks (time comes in as now_ms), no I/O:
+ * Check tests drive it directly. SPEC section 3 is the contract.
+ *
+ * Timer mode, with I = session_ttl / update_segment and t_c the window start
+ * (the answer, then each confirmation of both legs):
+ *   t_c + k*I, k = 1..update_segment: probe the legs that have not confirmed
+ *     since t_c and have no probe outstanding;
+ *   a final answer other than 408/481 confirms a leg; both legs confirmed
+ *     (or a relayed refresh with a 2xx) restart the window at now;
+ *   481 from a leg: dead now (leg-gone), no grace;
+ *   the last probe of the window answered 408 / unsendable (or the verdict
+ *     deadline, window end + probe timeout + slack, passes) with a leg still
+ *     unconfirmed: dead (session-expired) - after early_hangup seconds of
+ *     grace, which starts with one more probe of the unconfirmed legs; a
+ *     confirmation of both legs in the grace saves the call.
+ * Non-timer mode: teardown at answer + no_timer_limit (no grace); with
+ * probe_non_timer the call is also probed as above.
  */
 #ifndef VT_POLICY_H
 #define VT_POLICY_H
@@ -17,6 +33,17 @@
  * dialog to report its end before trying again, and how many tries. */
 #define VT_TEARDOWN_RECHECK_MS 10000
 #define VT_TEARDOWN_MAX_TRIES 3
+/* Past window end + probe timeout, judge the window even if a probe's
+ * outcome never came back. */
+#define VT_VERDICT_SLACK_MS 1000
+
+/* Legs as bits. */
+#define VT_LEG_CALLER 1u
+#define VT_LEG_CALLEE 2u
+#define VT_LEGS_BOTH 3u
+
+/* Probe outcome code for a probe that could not be sent at all. */
+#define VT_PROBE_UNSENT 0
 
 typedef enum vt_mode {
 	VT_MODE_NON_TIMER = 0,
@@ -26,6 +53,7 @@ typedef enum vt_mode {
 typedef enum vt_state {
 	VT_ST_EARLY = 0, /* managed, not answered yet: nothing scheduled */
 	VT_ST_ACTIVE,	 /* answered: deadlines run */
+	VT_ST_GRACE,	 /* window lost; early_hangup grace running */
 	VT_ST_TEARDOWN	 /* module asked the dialog module to end the call */
 } vt_state_t;
 
@@ -40,25 +68,46 @@ typedef enum vt_reason {
 
 typedef enum vt_action {
 	VT_ACT_NONE = 0,
+	VT_ACT_PROBE,		   /* send a probe to decision.legs */
+	VT_ACT_VERDICT,		   /* judge the window (internal: never returned) */
 	VT_ACT_TEARDOWN,	   /* end the call (first try): BYE both legs */
 	VT_ACT_TEARDOWN_RETRY, /* the dialog did not end after a try: again */
 	VT_ACT_FORGET		   /* tries exhausted: drop the module's record */
 } vt_action_t;
 
+typedef struct vt_decision {
+	vt_action_t action;
+	vt_reason_t reason; /* for teardowns */
+	uint8_t legs;		/* for probes: VT_LEG_* bits */
+} vt_decision_t;
+
 typedef struct vt_policy {
-	vt_params_t params;	 /* settings this call was managed with */
-	uint64_t answered_ms; /* t of the 2xx; 0 while early */
-	uint64_t next_ms;	 /* next deadline, VT_NO_DEADLINE if none */
-	uint8_t mode;		 /* vt_mode_t */
-	uint8_t state;		 /* vt_state_t */
-	uint8_t next_action; /* vt_action_t due at next_ms */
-	uint8_t reason;		 /* vt_reason_t of the (coming) teardown */
+	vt_params_t params;		   /* settings this call was managed with */
+	uint64_t answered_ms;	   /* t of the 2xx; 0 while early */
+	uint64_t window_ms;		   /* t_c */
+	uint64_t cap_ms;		   /* no_timer_limit deadline or VT_NO_DEADLINE */
+	uint64_t dead_at_ms;	   /* teardown time once dead_reason is set */
+	uint64_t next_ms;		   /* next deadline, VT_NO_DEADLINE if none */
+	uint32_t probe_timeout_ms; /* tm's fr_timer: a probe's longest life */
+	uint32_t probes_sent;
+	uint32_t probes_confirmed;
+	uint32_t probes_failed; /* 408, 481 or not sendable */
+	uint8_t mode;			/* vt_mode_t */
+	uint8_t state;			/* vt_state_t */
+	uint8_t next_action;	/* vt_action_t due at next_ms */
+	uint8_t reason;			/* vt_reason_t of the teardown due */
+	uint8_t dead_reason;	/* set once the call is judged dead */
 	uint8_t teardown_tries;
+	uint8_t probe_k;	 /* probe rounds due so far in this window */
+	uint8_t confirmed;	 /* legs confirmed since window_ms */
+	uint8_t pending;	 /* legs with a probe outstanding */
+	uint8_t grace_probe; /* the grace's probe round is still due */
 } vt_policy_t;
 
-/* A call put under management on its initial INVITE. */
-void vt_policy_init(
-		vt_policy_t *pc, const vt_params_t *params, vt_mode_t invite_mode);
+/* A call put under management on its initial INVITE. probe_timeout_ms: tm's
+ * final-response timeout, the longest a probe can stay unanswered. */
+void vt_policy_init(vt_policy_t *pc, const vt_params_t *params,
+		vt_mode_t invite_mode, uint32_t probe_timeout_ms);
 
 /* The 2xx that establishes the call. reply_has_se: it carries
  * Session-Expires (which puts the call in timer mode). Only the first call
@@ -66,20 +115,36 @@ void vt_policy_init(
 void vt_policy_answered(vt_policy_t *pc, int reply_has_se, uint64_t now_ms);
 
 /* The deadline next_ms was reached (now_ms >= next_ms). Returns what to do
- * and re-arms next_ms / next_action; *reason says why for teardowns. */
-vt_action_t vt_policy_on_deadline(
-		vt_policy_t *pc, uint64_t now_ms, vt_reason_t *reason);
+ * and re-arms next_ms / next_action. For VT_ACT_PROBE the legs are marked
+ * as having a probe outstanding: report each one's outcome with
+ * vt_policy_probe_result(). */
+vt_decision_t vt_policy_on_deadline(vt_policy_t *pc, uint64_t now_ms);
+
+/* A probe of one leg (VT_LEG_CALLER or VT_LEG_CALLEE) ended with final
+ * response code (VT_PROBE_UNSENT if it could not be sent). Outcomes for a
+ * leg without a probe outstanding are ignored. Re-arms next_ms. */
+void vt_policy_probe_result(
+		vt_policy_t *pc, unsigned int leg, int code, uint64_t now_ms);
+
+/* A re-INVITE or UPDATE of the dialog went through the proxy and got a 2xx:
+ * both legs confirmed. */
+void vt_policy_refreshed(vt_policy_t *pc, uint64_t now_ms);
 
 /* An operator (RPC) ends the call now. Returns VT_ACT_TEARDOWN, or
  * VT_ACT_NONE when a teardown is already under way. */
-vt_action_t vt_policy_hangup_now(vt_policy_t *pc, vt_reason_t reason,
-		uint64_t now_ms);
+vt_action_t vt_policy_hangup_now(
+		vt_policy_t *pc, vt_reason_t reason, uint64_t now_ms);
+
+/* Does this call get probed (timer mode, or probe_non_timer)? */
+int vt_policy_probing(const vt_policy_t *pc);
+/* I in ms. */
+uint64_t vt_policy_interval_ms(const vt_policy_t *pc);
 
 const char *vt_mode_name(vt_mode_t m);
 const char *vt_state_name(vt_state_t s);
 /* "session-expired", "leg-gone", "no-timer-limit", "admin". */
 const char *vt_reason_name(vt_reason_t r);
-/* A readable name of what happens at next_ms ("teardown", "none", ...). */
+/* A readable name of what happens at next_ms ("probe", "teardown", ...). */
 const char *vt_action_name(vt_action_t a);
 
 /* The Reason header (RFC 3326) carried by the module's BYEs, CRLF included.

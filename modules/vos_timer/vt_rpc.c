@@ -23,10 +23,13 @@ static void vt_rpc_stats(rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 500, "Server failure");
 		return;
 	}
-	rpc->struct_add(h, "dddddddddd", "managed",
+	rpc->struct_add(h, "dddddddddddddd", "managed",
 			(int)(c.early + c.timer + c.non_timer + c.teardown), "early",
 			(int)c.early, "timer", (int)c.timer, "non_timer", (int)c.non_timer,
-			"in_teardown", (int)c.teardown, "teardown_total",
+			"in_grace", (int)c.grace, "in_teardown", (int)c.teardown,
+			"probes_sent", (int)vt_stats_probes(VT_PS_SENT), "probes_confirmed",
+			(int)vt_stats_probes(VT_PS_CONFIRMED), "probes_failed",
+			(int)vt_stats_probes(VT_PS_FAILED), "teardown_total",
 			(int)(vt_stats_teardowns(VT_REASON_SESSION_EXPIRED)
 					+ vt_stats_teardowns(VT_REASON_LEG_GONE)
 					+ vt_stats_teardowns(VT_REASON_NO_TIMER_LIMIT)
@@ -44,6 +47,15 @@ static const char *vt_rpc_list_doc[] = {
 		"and what happens then. Optional argument: only calls at least that "
 		"many seconds old.",
 		0};
+
+static const char *leg_state(const vt_call_view_t *v, unsigned int leg)
+{
+	if(v->confirmed & leg)
+		return "confirmed";
+	if(v->pending & leg)
+		return "probing";
+	return "unconfirmed";
+}
 
 static void vt_rpc_list(rpc_t *rpc, void *ctx)
 {
@@ -67,13 +79,20 @@ static void vt_rpc_list(rpc_t *rpc, void *ctx)
 			rpc->fault(ctx, 500, "Server failure");
 			break;
 		}
-		rpc->struct_add(h, "Sssddss", "call_id", &v[i].callid, "mode",
+		rpc->struct_add(h, "Sssddssssddd", "call_id", &v[i].callid, "mode",
 				vt_mode_name(v[i].mode), "state", vt_state_name(v[i].state),
 				"age_s", (int)(v[i].age_ms / 1000), "next_in_ms",
 				(int)v[i].next_in_ms, "next_action",
 				vt_action_name(v[i].next_action), "next_reason",
-				v[i].next_action == VT_ACT_NONE ? "none"
-												: vt_reason_name(v[i].reason));
+				(v[i].next_action == VT_ACT_TEARDOWN
+						|| v[i].next_action == VT_ACT_TEARDOWN_RETRY)
+						? vt_reason_name(v[i].reason)
+						: "none",
+				"caller", leg_state(&v[i], VT_LEG_CALLER), "callee",
+				leg_state(&v[i], VT_LEG_CALLEE), "probes_sent",
+				(int)v[i].probes_sent, "probes_confirmed",
+				(int)v[i].probes_confirmed, "probes_failed",
+				(int)v[i].probes_failed);
 	}
 	vt_store_views_free(v, n);
 }

@@ -9,6 +9,7 @@
 #include "vt_store.h"
 
 static counter_handle_t vt_cnt_teardown[VT_REASON__COUNT];
+static counter_handle_t vt_cnt_probe[VT_PS__COUNT];
 
 enum { VT_G_ALL, VT_G_EARLY, VT_G_TIMER, VT_G_NON_TIMER, VT_G_TEARDOWN };
 
@@ -50,6 +51,12 @@ static counter_def_t vt_counter_defs[] = {
 			0, 0, "calls ended: no_timer_limit reached"},
 	{&vt_cnt_teardown[VT_REASON_ADMIN], "teardown_admin", 0, 0, 0,
 			"calls ended by vos_timer.hangup"},
+	{&vt_cnt_probe[VT_PS_SENT], "probes_sent", 0, 0, 0,
+			"probe requests sent (one per leg)"},
+	{&vt_cnt_probe[VT_PS_CONFIRMED], "probes_confirmed", 0, 0, 0,
+			"probes answered with a code that confirms the leg"},
+	{&vt_cnt_probe[VT_PS_FAILED], "probes_failed", 0, 0, 0,
+			"probes answered 408 or 481, timed out, or not sendable"},
 	{0, 0, 0, 0, 0, 0}};
 
 int vt_stats_init(void)
@@ -71,5 +78,18 @@ long vt_stats_teardowns(vt_reason_t r)
 {
 	if(r > VT_REASON_NONE && r < VT_REASON__COUNT)
 		return counter_get_val(vt_cnt_teardown[r]);
+	return 0;
+}
+
+void vt_stats_probe(vt_probe_stat_t what)
+{
+	if(what >= 0 && what < VT_PS__COUNT)
+		counter_inc(vt_cnt_probe[what]);
+}
+
+long vt_stats_probes(vt_probe_stat_t what)
+{
+	if(what >= 0 && what < VT_PS__COUNT)
+		return counter_get_val(vt_cnt_probe[what]);
 	return 0;
 }

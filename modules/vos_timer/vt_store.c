@@ -23,11 +23,15 @@ typedef struct vt_call {
 	vt_dlg_key_t key;
 	uint64_t managed_ms;
 	vt_policy_t pol;
+	uint8_t flags; /* VT_F_* */
 	unsigned short callid_len;
 	unsigned short ftag_len;
 	unsigned short ttag_len;
 	char strs[]; /* Call-ID, From tag, To tag; not terminated */
 } vt_call_t;
+
+#define VT_F_CALLEE_CSEQ 1	 /* the callee has sent an in-dialog request */
+#define VT_F_SEND_FAIL_LOGGED 2 /* a probe send failure was logged */
 
 typedef struct vt_store {
 	gen_lock_t lock;
@@ -139,6 +143,9 @@ static void count(const vt_call_t *c, int delta)
 		case VT_ST_TEARDOWN:
 			k->teardown += delta;
 			break;
+		case VT_ST_GRACE:
+			k->grace += delta;
+			/* fall through: a call in grace still counts by mode */
 		default:
 			if(c->pol.mode == VT_MODE_TIMER)
 				k->timer += delta;
@@ -157,7 +164,8 @@ static void rearm(vt_call_t *c)
 }
 
 int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
-		const vt_params_t *params, vt_mode_t mode, uint64_t now_ms)
+		const vt_params_t *params, vt_mode_t mode, uint32_t probe_timeout_ms,
+		uint64_t now_ms)
 {
 	vt_call_t *c, **link;
 
@@ -167,7 +175,7 @@ int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
 		return -1;
 	c->key = key;
 	c->managed_ms = now_ms;
-	vt_policy_init(&c->pol, params, mode);
+	vt_policy_init(&c->pol, params, mode, probe_timeout_ms);
 
 	lock_get(&vt_store->lock);
 	link = find_link(key);
@@ -221,6 +229,7 @@ int vt_store_answered(vt_dlg_key_t key, const str *ttag, int reply_has_se,
 		c->key = old->key;
 		c->managed_ms = old->managed_ms;
 		c->pol = old->pol;
+		c->flags = old->flags;
 		vt_policy_answered(&c->pol, reply_has_se, now_ms);
 		*link = c;
 		count(c, +1);
@@ -277,6 +286,8 @@ static int job_fill(vt_job_t *job, const vt_call_t *c, vt_action_t act,
 	job->mem[n] = '\0';
 	job->action = act;
 	job->reason = reason;
+	job->probe_method = c->pol.params.probe_method;
+	job->callee_cseq_known = (c->flags & VT_F_CALLEE_CSEQ) != 0;
 	job->key = c->key;
 	job->callid.s = job->mem;
 	job->callid.len = c->callid_len;
@@ -298,8 +309,7 @@ int vt_store_next_due(uint64_t now_ms, vt_job_t *job)
 {
 	vt_heap_node_t *n;
 	vt_call_t *c;
-	vt_action_t act;
-	vt_reason_t reason;
+	vt_decision_t d;
 	int ret = 0;
 
 	lock_get(&vt_store->lock);
@@ -307,24 +317,78 @@ int vt_store_next_due(uint64_t now_ms, vt_job_t *job)
 		c = call_of_node(n);
 		vt_heap_remove(&vt_store->heap, n);
 		count(c, -1);
-		act = vt_policy_on_deadline(&c->pol, now_ms, &reason);
+		d = vt_policy_on_deadline(&c->pol, now_ms);
 		count(c, +1);
 		rearm(c);
-		if(act == VT_ACT_NONE)
+		if(d.action == VT_ACT_NONE)
 			continue;
-		if(job_fill(job, c, act, reason) < 0) {
-			/* Try again on the next tick rather than lose the action. */
-			c->pol.next_ms = now_ms + 100;
-			rearm(c);
-			break;
+		if(job_fill(job, c, d.action, d.reason) < 0) {
+			/* Out of pkg memory: the action is lost, not the call - its
+			 * next deadline is armed. */
+			LM_ERR("call-id [%.*s]: cannot run %s now\n", c->callid_len,
+					c->strs, vt_action_name(d.action));
+			continue;
 		}
-		if(act == VT_ACT_FORGET)
+		job->legs = d.legs;
+		if(d.action == VT_ACT_FORGET)
 			unlink_free(find_link(c->key));
 		ret = 1;
 		break;
 	}
 	lock_release(&vt_store->lock);
 	return ret;
+}
+
+/* Run a policy event on one call under the lock and re-arm it. */
+#define VT_STORE_EVENT(key, stmt)           \
+	do {                                    \
+		vt_call_t *c;                       \
+		lock_get(&vt_store->lock);          \
+		c = *find_link(key);                \
+		if(c != NULL) {                     \
+			count(c, -1);                   \
+			stmt;                           \
+			count(c, +1);                   \
+			rearm(c);                       \
+		}                                   \
+		lock_release(&vt_store->lock);      \
+		return c != NULL;                   \
+	} while(0)
+
+int vt_store_probe_result(
+		vt_dlg_key_t key, unsigned int leg, int code, uint64_t now_ms)
+{
+	VT_STORE_EVENT(key, vt_policy_probe_result(&c->pol, leg, code, now_ms));
+}
+
+int vt_store_refreshed(vt_dlg_key_t key, uint64_t now_ms)
+{
+	VT_STORE_EVENT(key, vt_policy_refreshed(&c->pol, now_ms));
+}
+
+static int set_flag(vt_dlg_key_t key, uint8_t flag)
+{
+	vt_call_t *c;
+	int first = 0;
+
+	lock_get(&vt_store->lock);
+	c = *find_link(key);
+	if(c != NULL && !(c->flags & flag)) {
+		c->flags |= flag;
+		first = 1;
+	}
+	lock_release(&vt_store->lock);
+	return first;
+}
+
+void vt_store_callee_requested(vt_dlg_key_t key)
+{
+	set_flag(key, VT_F_CALLEE_CSEQ);
+}
+
+int vt_store_first_send_failure(vt_dlg_key_t key)
+{
+	return set_flag(key, VT_F_SEND_FAIL_LOGGED);
 }
 
 int vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
@@ -374,6 +438,7 @@ int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, vt_call_view_t **out)
 
 	*out = NULL;
 	lock_get(&vt_store->lock);
+	/* Calls in grace are also counted in timer / non_timer. */
 	cap = vt_store->counts.early + vt_store->counts.timer
 		  + vt_store->counts.non_timer + vt_store->counts.teardown;
 	if(cap > 0) {
@@ -410,6 +475,11 @@ int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, vt_call_view_t **out)
 													  ? (int64_t)(c->pol.next_ms - now_ms)
 													  : 0);
 			v[n].params = c->pol.params;
+			v[n].confirmed = c->pol.confirmed;
+			v[n].pending = c->pol.pending;
+			v[n].probes_sent = c->pol.probes_sent;
+			v[n].probes_confirmed = c->pol.probes_confirmed;
+			v[n].probes_failed = c->pol.probes_failed;
 			n++;
 		}
 	}

@@ -26,6 +26,9 @@ typedef struct vt_dlg_key {
 typedef struct vt_job {
 	vt_action_t action;
 	vt_reason_t reason;
+	unsigned int legs;		/* VT_ACT_PROBE: VT_LEG_* bits */
+	int probe_method;		/* vt_probe_method_t */
+	int callee_cseq_known; /* the callee has sent an in-dialog request */
 	vt_dlg_key_t key;
 	str callid;
 	str ftag;
@@ -43,6 +46,11 @@ typedef struct vt_call_view {
 	uint64_t age_ms;	 /* since answer, or since managed while early */
 	int64_t next_in_ms; /* -1: nothing scheduled */
 	vt_params_t params;
+	unsigned int confirmed; /* VT_LEG_* bits confirmed in this window */
+	unsigned int pending;	/* VT_LEG_* bits with a probe outstanding */
+	uint32_t probes_sent;
+	uint32_t probes_confirmed;
+	uint32_t probes_failed;
 } vt_call_view_t;
 
 typedef struct vt_store_counts {
@@ -50,6 +58,7 @@ typedef struct vt_store_counts {
 	unsigned int timer;
 	unsigned int non_timer;
 	unsigned int teardown;
+	unsigned int grace;
 } vt_store_counts_t;
 
 int vt_store_init(void);
@@ -58,12 +67,31 @@ void vt_store_destroy(void);
 /* Put a call under management (initial INVITE). 1: new record, 0: already
  * managed (nothing changed), -1: out of memory. */
 int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
-		const vt_params_t *params, vt_mode_t mode, uint64_t now_ms);
+		const vt_params_t *params, vt_mode_t mode, uint32_t probe_timeout_ms,
+		uint64_t now_ms);
 
 /* The call was answered: remember the callee's tag and start its deadlines.
  * 1 done, 0 unknown call or already answered, -1 out of memory. */
 int vt_store_answered(vt_dlg_key_t key, const str *ttag, int reply_has_se,
 		uint64_t now_ms);
+
+/* A probe of leg (VT_LEG_*) ended with final code (VT_PROBE_UNSENT: could
+ * not be sent). Runs in whatever process tm completes the probe in; the
+ * resulting action, if any, is due at once and run by the timer process.
+ * 1 recorded, 0 unknown call (ended meanwhile: ignored). */
+int vt_store_probe_result(
+		vt_dlg_key_t key, unsigned int leg, int code, uint64_t now_ms);
+
+/* A re-INVITE/UPDATE of the call got a 2xx through the proxy. */
+int vt_store_refreshed(vt_dlg_key_t key, uint64_t now_ms);
+
+/* The callee sent an in-dialog request: its CSeq space is known to the
+ * caller from now on (see vt_probe.c). */
+void vt_store_callee_requested(vt_dlg_key_t key);
+
+/* 1 the first time a probe of this call could not be sent, 0 after: lets
+ * the caller log such a failure once per call. */
+int vt_store_first_send_failure(vt_dlg_key_t key);
 
 /* Drop a call's record (call ended). 1 dropped, 0 unknown. */
 int vt_store_release(vt_dlg_key_t key);

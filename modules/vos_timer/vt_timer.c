@@ -7,12 +7,16 @@
 #include "../../core/timer_proc.h"
 
 #include "vt_dialog.h"
+#include "vt_probe.h"
 #include "vt_store.h"
 #include "vt_timer.h"
 
 static void vt_dispatch(const vt_job_t *job)
 {
 	switch(job->action) {
+		case VT_ACT_PROBE:
+			vt_probe_send(job);
+			break;
 		case VT_ACT_TEARDOWN:
 		case VT_ACT_TEARDOWN_RETRY:
 			vt_dialog_end(job);

@@ -6,6 +6,19 @@
 #include "unit_suites.h"
 #include "vt_policy.h"
 
+/* tm's fr_timer as the tests scale it: a probe's longest life. */
+#define PROBE_TIMEOUT_MS 1000
+
+/* Fire the deadline at now; returns the action, *r the teardown reason. */
+static vt_action_t fire(vt_policy_t *pc, uint64_t now, vt_reason_t *r)
+{
+	vt_decision_t d = vt_policy_on_deadline(pc, now);
+
+	if(r)
+		*r = d.reason;
+	return d.action;
+}
+
 static vt_params_t params_with_limit(int no_timer_limit_s)
 {
 	vt_params_t p = vt_params_default;
@@ -32,7 +45,7 @@ static void answered_non_timer(vt_policy_t *pc)
 {
 	vt_params_t p = params_with_limit(3);
 
-	vt_policy_init(pc, &p, VT_MODE_NON_TIMER);
+	vt_policy_init(pc, &p, VT_MODE_NON_TIMER, PROBE_TIMEOUT_MS);
 	vt_policy_answered(pc, 0, 1000);
 }
 
@@ -43,7 +56,7 @@ START_TEST(test_init)
 
 	p.session_ttl_s = 120;
 	memset(&pc, 0xa5, sizeof(pc));
-	vt_policy_init(&pc, &p, VT_MODE_NON_TIMER);
+	vt_policy_init(&pc, &p, VT_MODE_NON_TIMER, PROBE_TIMEOUT_MS);
 	ck_assert_int_eq(pc.state, VT_ST_EARLY);
 	ck_assert_int_eq(pc.mode, VT_MODE_NON_TIMER);
 	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
@@ -53,7 +66,7 @@ START_TEST(test_init)
 	ck_assert_int_eq(pc.teardown_tries, 0);
 	ck_assert_mem_eq(&pc.params, &p, sizeof(p));
 
-	vt_policy_init(&pc, &p, VT_MODE_TIMER);
+	vt_policy_init(&pc, &p, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
 	ck_assert_int_eq(pc.mode, VT_MODE_TIMER);
 	ck_assert_int_eq(pc.state, VT_ST_EARLY);
 	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
@@ -65,11 +78,11 @@ START_TEST(test_early_has_no_deadline_action)
 	vt_policy_t pc;
 	vt_reason_t r = VT_REASON_ADMIN;
 
-	vt_policy_init(&pc, &vt_params_default, VT_MODE_NON_TIMER);
+	vt_policy_init(&pc, &vt_params_default, VT_MODE_NON_TIMER, PROBE_TIMEOUT_MS);
 	/* nothing is scheduled while early, whatever the time */
-	ck_assert_int_eq(vt_policy_on_deadline(&pc, 0, &r), VT_ACT_NONE);
+	ck_assert_int_eq(fire(&pc, 0, &r), VT_ACT_NONE);
 	ck_assert_int_eq(
-			vt_policy_on_deadline(&pc, UINT64_MAX - 1, &r), VT_ACT_NONE);
+			fire(&pc, UINT64_MAX - 1, &r), VT_ACT_NONE);
 	ck_assert_int_eq(pc.state, VT_ST_EARLY);
 	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
 }
@@ -96,8 +109,8 @@ START_TEST(test_deadline_not_reached)
 	vt_reason_t r;
 
 	answered_non_timer(&pc);
-	ck_assert_int_eq(vt_policy_on_deadline(&pc, 3999, &r), VT_ACT_NONE);
-	ck_assert_int_eq(vt_policy_on_deadline(&pc, 1000, &r), VT_ACT_NONE);
+	ck_assert_int_eq(fire(&pc, 3999, &r), VT_ACT_NONE);
+	ck_assert_int_eq(fire(&pc, 1000, &r), VT_ACT_NONE);
 	/* nothing moved */
 	ck_assert_int_eq(pc.state, VT_ST_ACTIVE);
 	ck_assert_uint_eq(pc.next_ms, 4000);
@@ -116,7 +129,7 @@ START_TEST(test_teardown_sequence)
 	answered_non_timer(&pc);
 
 	/* first try at the deadline */
-	ck_assert_int_eq(vt_policy_on_deadline(&pc, now, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(fire(&pc, now, &r), VT_ACT_TEARDOWN);
 	ck_assert_int_eq(r, VT_REASON_NO_TIMER_LIMIT);
 	ck_assert_int_eq(pc.state, VT_ST_TEARDOWN);
 	ck_assert_int_eq(pc.teardown_tries, 1);
@@ -127,7 +140,7 @@ START_TEST(test_teardown_sequence)
 	ck_assert_int_eq(pc.reason, VT_REASON_NO_TIMER_LIMIT);
 
 	/* not yet time for the recheck */
-	ck_assert_int_eq(vt_policy_on_deadline(&pc, now + VT_TEARDOWN_RECHECK_MS - 1,
+	ck_assert_int_eq(fire(&pc, now + VT_TEARDOWN_RECHECK_MS - 1,
 							 &r),
 			VT_ACT_NONE);
 	ck_assert_int_eq(pc.teardown_tries, 1);
@@ -136,7 +149,7 @@ START_TEST(test_teardown_sequence)
 	for(tries = 2; tries <= VT_TEARDOWN_MAX_TRIES; tries++) {
 		now = pc.next_ms;
 		r = VT_REASON_NONE;
-		ck_assert_int_eq(vt_policy_on_deadline(&pc, now, &r),
+		ck_assert_int_eq(fire(&pc, now, &r),
 				VT_ACT_TEARDOWN_RETRY);
 		ck_assert_int_eq(r, VT_REASON_NO_TIMER_LIMIT);
 		ck_assert_int_eq(pc.teardown_tries, tries);
@@ -147,13 +160,13 @@ START_TEST(test_teardown_sequence)
 
 	/* tries exhausted: forget, nothing scheduled */
 	now = pc.next_ms;
-	ck_assert_int_eq(vt_policy_on_deadline(&pc, now, &r), VT_ACT_FORGET);
+	ck_assert_int_eq(fire(&pc, now, &r), VT_ACT_FORGET);
 	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
 	ck_assert_int_eq(pc.next_action, VT_ACT_NONE);
 	ck_assert_int_eq(pc.teardown_tries, VT_TEARDOWN_MAX_TRIES);
 	/* and nothing more happens afterwards */
 	ck_assert_int_eq(
-			vt_policy_on_deadline(&pc, now + 1000000, &r), VT_ACT_NONE);
+			fire(&pc, now + 1000000, &r), VT_ACT_NONE);
 	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
 }
 END_TEST
@@ -166,7 +179,7 @@ START_TEST(test_late_deadline_still_fires)
 	answered_non_timer(&pc);
 	/* the timer process ran late: deadline in the past still fires, and the
 	 * recheck counts from now */
-	ck_assert_int_eq(vt_policy_on_deadline(&pc, 9000, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(fire(&pc, 9000, &r), VT_ACT_TEARDOWN);
 	ck_assert_uint_eq(pc.next_ms, 9000 + VT_TEARDOWN_RECHECK_MS);
 }
 END_TEST
@@ -177,13 +190,13 @@ START_TEST(test_no_timer_limit_zero)
 	vt_params_t p = params_with_limit(0);
 	vt_reason_t r;
 
-	vt_policy_init(&pc, &p, VT_MODE_NON_TIMER);
+	vt_policy_init(&pc, &p, VT_MODE_NON_TIMER, PROBE_TIMEOUT_MS);
 	vt_policy_answered(&pc, 0, 1000);
 	ck_assert_int_eq(pc.state, VT_ST_ACTIVE);
 	ck_assert_uint_eq(pc.answered_ms, 1000);
 	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
 	ck_assert_int_eq(pc.next_action, VT_ACT_NONE);
-	ck_assert_int_eq(vt_policy_on_deadline(&pc, UINT64_MAX - 1, &r),
+	ck_assert_int_eq(fire(&pc, UINT64_MAX - 1, &r),
 			VT_ACT_NONE);
 	ck_assert_int_eq(pc.state, VT_ST_ACTIVE);
 }
@@ -193,15 +206,18 @@ START_TEST(test_reply_se_turns_timer_mode)
 {
 	vt_policy_t pc;
 	vt_params_t p = params_with_limit(3);
+	uint64_t i_ms = (uint64_t)p.session_ttl_s * 1000 / p.update_segment;
 
-	vt_policy_init(&pc, &p, VT_MODE_NON_TIMER);
+	vt_policy_init(&pc, &p, VT_MODE_NON_TIMER, PROBE_TIMEOUT_MS);
 	vt_policy_answered(&pc, 1, 1000);
 	ck_assert_int_eq(pc.mode, VT_MODE_TIMER);
 	ck_assert_int_eq(pc.state, VT_ST_ACTIVE);
 	ck_assert_uint_eq(pc.answered_ms, 1000);
-	/* no_timer_limit does not apply to a timer call; probing comes later */
-	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
-	ck_assert_int_eq(pc.next_action, VT_ACT_NONE);
+	ck_assert_uint_eq(pc.window_ms, 1000);
+	/* no_timer_limit does not apply to a timer call: the first probe does */
+	ck_assert_uint_eq(pc.cap_ms, VT_NO_DEADLINE);
+	ck_assert_uint_eq(pc.next_ms, 1000 + i_ms);
+	ck_assert_int_eq(pc.next_action, VT_ACT_PROBE);
 }
 END_TEST
 
@@ -210,11 +226,13 @@ START_TEST(test_invite_timer_mode_no_limit)
 	vt_policy_t pc;
 	vt_params_t p = params_with_limit(3);
 
-	vt_policy_init(&pc, &p, VT_MODE_TIMER);
+	vt_policy_init(&pc, &p, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
 	vt_policy_answered(&pc, 0, 1000);
 	ck_assert_int_eq(pc.mode, VT_MODE_TIMER);
 	ck_assert_int_eq(pc.state, VT_ST_ACTIVE);
-	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
+	ck_assert_uint_eq(pc.cap_ms, VT_NO_DEADLINE);
+	ck_assert_uint_eq(pc.next_ms, 1000 + vt_policy_interval_ms(&pc));
+	ck_assert_int_eq(pc.next_action, VT_ACT_PROBE);
 }
 END_TEST
 
@@ -241,7 +259,7 @@ START_TEST(test_answered_after_teardown_ignored)
 	vt_reason_t r;
 
 	answered_non_timer(&pc);
-	ck_assert_int_eq(vt_policy_on_deadline(&pc, 4000, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(fire(&pc, 4000, &r), VT_ACT_TEARDOWN);
 	before = pc;
 	vt_policy_answered(&pc, 0, 5000);
 	assert_policy_eq(&pc, &before);
@@ -254,17 +272,18 @@ START_TEST(test_limit_saturates)
 	vt_params_t p = params_with_limit(604800);
 	uint64_t now = UINT64_MAX - 5000;
 
-	vt_policy_init(&pc, &p, VT_MODE_NON_TIMER);
+	vt_policy_init(&pc, &p, VT_MODE_NON_TIMER, PROBE_TIMEOUT_MS);
 	vt_policy_answered(&pc, 0, now);
 	ck_assert_uint_eq(pc.answered_ms, now);
-	ck_assert_uint_eq(pc.next_ms, UINT64_MAX); /* not wrapped */
-	ck_assert_uint_ge(pc.next_ms, now);
-	ck_assert_int_eq(pc.next_action, VT_ACT_TEARDOWN);
-	ck_assert_int_eq(pc.reason, VT_REASON_NO_TIMER_LIMIT);
+	/* saturated, not wrapped into the past: a deadline past the end of
+	 * time is no deadline */
+	ck_assert_uint_eq(pc.cap_ms, UINT64_MAX);
+	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
+	ck_assert_int_eq(fire(&pc, UINT64_MAX - 1, NULL), VT_ACT_NONE);
 
 	/* INT_MAX seconds: the product is done in 64 bits, no int overflow */
 	p.no_timer_limit_s = 2147483647;
-	vt_policy_init(&pc, &p, VT_MODE_NON_TIMER);
+	vt_policy_init(&pc, &p, VT_MODE_NON_TIMER, PROBE_TIMEOUT_MS);
 	vt_policy_answered(&pc, 0, 1000);
 	ck_assert_uint_eq(pc.next_ms, 1000 + 2147483647ULL * 1000);
 }
@@ -292,7 +311,7 @@ START_TEST(test_hangup_now)
 	ck_assert_uint_eq(pc.next_ms, 2000 + VT_TEARDOWN_RECHECK_MS);
 
 	/* the recheck keeps the admin reason */
-	ck_assert_int_eq(vt_policy_on_deadline(&pc, pc.next_ms, &r),
+	ck_assert_int_eq(fire(&pc, pc.next_ms, &r),
 			VT_ACT_TEARDOWN_RETRY);
 	ck_assert_int_eq(r, VT_REASON_ADMIN);
 }
@@ -304,7 +323,7 @@ START_TEST(test_hangup_now_after_limit_teardown)
 	vt_reason_t r;
 
 	answered_non_timer(&pc);
-	ck_assert_int_eq(vt_policy_on_deadline(&pc, 4000, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(fire(&pc, 4000, &r), VT_ACT_TEARDOWN);
 	ck_assert_int_eq(vt_policy_hangup_now(&pc, VT_REASON_ADMIN, 4500),
 			VT_ACT_NONE);
 	/* the original reason stands */
@@ -315,22 +334,28 @@ END_TEST
 START_TEST(test_hangup_now_early_and_timer)
 {
 	vt_policy_t pc;
+	vt_reason_t r;
 
-	/* an early call can be ended by the operator too */
-	vt_policy_init(&pc, &vt_params_default, VT_MODE_NON_TIMER);
+	/* an early call has no dialog to end yet: nothing to do */
+	vt_policy_init(&pc, &vt_params_default, VT_MODE_NON_TIMER,
+			PROBE_TIMEOUT_MS);
 	ck_assert_int_eq(vt_policy_hangup_now(&pc, VT_REASON_ADMIN, 500),
-			VT_ACT_TEARDOWN);
-	ck_assert_int_eq(pc.state, VT_ST_TEARDOWN);
-	ck_assert_int_eq(pc.reason, VT_REASON_ADMIN);
-
-	/* and a timer call with nothing scheduled */
-	vt_policy_init(&pc, &vt_params_default, VT_MODE_TIMER);
-	vt_policy_answered(&pc, 1, 100);
+			VT_ACT_NONE);
+	ck_assert_int_eq(pc.state, VT_ST_EARLY);
 	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
+
+	/* a timer call waiting for its first probe */
+	vt_policy_init(&pc, &vt_params_default, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
+	vt_policy_answered(&pc, 1, 100);
+	ck_assert_int_eq(pc.next_action, VT_ACT_PROBE);
 	ck_assert_int_eq(vt_policy_hangup_now(&pc, VT_REASON_ADMIN, 700),
 			VT_ACT_TEARDOWN);
 	ck_assert_int_eq(pc.state, VT_ST_TEARDOWN);
 	ck_assert_uint_eq(pc.next_ms, 700 + VT_TEARDOWN_RECHECK_MS);
+	ck_assert_int_eq(pc.next_action, VT_ACT_TEARDOWN_RETRY);
+	/* no probe is due any more */
+	ck_assert_int_eq(fire(&pc, pc.next_ms, &r), VT_ACT_TEARDOWN_RETRY);
+	ck_assert_int_eq(r, VT_REASON_ADMIN);
 }
 END_TEST
 
@@ -349,10 +374,13 @@ START_TEST(test_names)
 
 	ck_assert_str_eq(vt_state_name(VT_ST_EARLY), "early");
 	ck_assert_str_eq(vt_state_name(VT_ST_ACTIVE), "active");
+	ck_assert_str_eq(vt_state_name(VT_ST_GRACE), "grace");
 	ck_assert_str_eq(vt_state_name(VT_ST_TEARDOWN), "teardown");
 	ck_assert_str_eq(vt_state_name((vt_state_t)99), "?");
 
 	ck_assert_str_eq(vt_action_name(VT_ACT_NONE), "none");
+	ck_assert_str_eq(vt_action_name(VT_ACT_PROBE), "probe");
+	ck_assert_str_eq(vt_action_name(VT_ACT_VERDICT), "verdict");
 	ck_assert_str_eq(vt_action_name(VT_ACT_TEARDOWN), "teardown");
 	ck_assert_str_eq(vt_action_name(VT_ACT_TEARDOWN_RETRY),
 			"teardown-recheck");
@@ -391,6 +419,661 @@ START_TEST(test_reason_header)
 }
 END_TEST
 
+
+/* ---- Timer mode (SPEC section 3). Scaled like the integration tests:
+ * session_ttl 4 s, update_segment 2 (I = 2 s), probe timeout 1 s, the call
+ * answered at T0. */
+
+#define T0 10000
+
+static vt_params_t timer_params(int ttl_s, int segments, int early_hangup_s)
+{
+	vt_params_t p = vt_params_default;
+
+	p.session_ttl_s = ttl_s;
+	p.update_segment = segments;
+	p.early_hangup_s = early_hangup_s;
+	p.no_timer_limit_s = 3;
+	return p;
+}
+
+static void answered_timer(vt_policy_t *pc, int early_hangup_s)
+{
+	vt_params_t p = timer_params(4, 2, early_hangup_s);
+
+	vt_policy_init(pc, &p, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
+	vt_policy_answered(pc, 0, T0);
+}
+
+/* The deadline at now must be a probe; returns the legs probed. */
+static unsigned int probe_round(vt_policy_t *pc, uint64_t now)
+{
+	vt_decision_t d;
+
+	ck_assert_uint_eq(pc->next_ms, now);
+	ck_assert_int_eq(pc->next_action, VT_ACT_PROBE);
+	d = vt_policy_on_deadline(pc, now);
+	ck_assert_int_eq(d.action, VT_ACT_PROBE);
+	ck_assert_uint_ne(d.legs, 0);
+	ck_assert_uint_eq(pc->pending & d.legs, d.legs);
+	return d.legs;
+}
+
+/* Round 1 answered by the caller (200) and not by the callee (408 after
+ * the probe timeout); round 2 probes the callee only. Leaves the callee's
+ * second probe outstanding at T0 + 4000. */
+static void callee_silent_two_rounds(vt_policy_t *pc)
+{
+	ck_assert_uint_eq(probe_round(pc, T0 + 2000), VT_LEGS_BOTH);
+	vt_policy_probe_result(pc, VT_LEG_CALLER, 200, T0 + 2010);
+	ck_assert_uint_eq(pc->confirmed, VT_LEG_CALLER);
+	vt_policy_probe_result(pc, VT_LEG_CALLEE, 408, T0 + 3000);
+	ck_assert_uint_eq(pc->confirmed, VT_LEG_CALLER);
+	ck_assert_uint_eq(probe_round(pc, T0 + 4000), VT_LEG_CALLEE);
+}
+
+START_TEST(test_timer_first_probe_both_legs)
+{
+	vt_policy_t pc;
+
+	answered_timer(&pc, 0);
+	ck_assert_uint_eq(vt_policy_interval_ms(&pc), 2000);
+	ck_assert_int_eq(vt_policy_probing(&pc), 1);
+	ck_assert_uint_eq(pc.window_ms, T0);
+	ck_assert_uint_eq(pc.next_ms, T0 + 2000);
+	ck_assert_int_eq(pc.next_action, VT_ACT_PROBE);
+
+	ck_assert_int_eq(fire(&pc, T0 + 1999, NULL), VT_ACT_NONE);
+	ck_assert_uint_eq(pc.probes_sent, 0);
+	ck_assert_uint_eq(probe_round(&pc, T0 + 2000), VT_LEGS_BOTH);
+	ck_assert_uint_eq(pc.probes_sent, 2);
+	ck_assert_uint_eq(pc.probe_k, 1);
+	ck_assert_uint_eq(pc.pending, VT_LEGS_BOTH);
+	/* the second round of the window is next */
+	ck_assert_uint_eq(pc.next_ms, T0 + 4000);
+	ck_assert_int_eq(pc.next_action, VT_ACT_PROBE);
+}
+END_TEST
+
+START_TEST(test_timer_both_confirm_restarts_window)
+{
+	vt_policy_t pc;
+
+	answered_timer(&pc, 0);
+	probe_round(&pc, T0 + 2000);
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 200, T0 + 2050);
+	ck_assert_uint_eq(pc.confirmed, VT_LEG_CALLER);
+	ck_assert_uint_eq(pc.window_ms, T0);
+	ck_assert_uint_eq(pc.next_ms, T0 + 4000);
+
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 200, T0 + 2100);
+	ck_assert_int_eq(pc.state, VT_ST_ACTIVE);
+	ck_assert_uint_eq(pc.window_ms, T0 + 2100);
+	ck_assert_uint_eq(pc.confirmed, 0);
+	ck_assert_uint_eq(pc.pending, 0);
+	ck_assert_uint_eq(pc.probe_k, 0);
+	ck_assert_uint_eq(pc.probes_confirmed, 2);
+	ck_assert_uint_eq(pc.probes_failed, 0);
+	ck_assert_uint_eq(pc.next_ms, T0 + 2100 + 2000);
+	ck_assert_int_eq(pc.next_action, VT_ACT_PROBE);
+
+	/* and the new window probes both legs again */
+	ck_assert_uint_eq(probe_round(&pc, T0 + 4100), VT_LEGS_BOTH);
+	ck_assert_uint_eq(pc.probes_sent, 4);
+}
+END_TEST
+
+START_TEST(test_timer_only_unconfirmed_leg_reprobed)
+{
+	vt_policy_t pc;
+
+	answered_timer(&pc, 0);
+	callee_silent_two_rounds(&pc);
+	ck_assert_uint_eq(pc.probes_sent, 3);
+	ck_assert_uint_eq(pc.probes_failed, 1);
+	ck_assert_uint_eq(pc.probe_k, 2);
+	/* no third round: the window is judged after the last probe's life */
+	ck_assert_int_eq(pc.next_action, VT_ACT_VERDICT);
+	ck_assert_uint_eq(pc.next_ms,
+			T0 + 4000 + PROBE_TIMEOUT_MS + VT_VERDICT_SLACK_MS);
+
+	/* the callee answers the second probe: window restarts */
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 200, T0 + 4200);
+	ck_assert_uint_eq(pc.window_ms, T0 + 4200);
+	ck_assert_uint_eq(pc.next_ms, T0 + 6200);
+	ck_assert_int_eq(pc.next_action, VT_ACT_PROBE);
+}
+END_TEST
+
+START_TEST(test_timer_silent_callee_session_expired)
+{
+	vt_policy_t pc;
+	vt_reason_t r;
+
+	answered_timer(&pc, 0);
+	callee_silent_two_rounds(&pc);
+	/* the last probe times out: the window is lost, no grace */
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 408, T0 + 5000);
+	ck_assert_uint_eq(pc.probes_failed, 2);
+	ck_assert_int_eq(pc.dead_reason, VT_REASON_SESSION_EXPIRED);
+	ck_assert_uint_eq(pc.next_ms, T0 + 5000);
+	ck_assert_int_eq(pc.next_action, VT_ACT_TEARDOWN);
+	ck_assert_int_eq(fire(&pc, T0 + 5000, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(r, VT_REASON_SESSION_EXPIRED);
+	ck_assert_int_eq(pc.state, VT_ST_TEARDOWN);
+	/* inside [session_ttl, session_ttl + 2.5 s] after the last confirmation */
+	ck_assert_uint_ge(T0 + 5000 - pc.window_ms, 4000);
+	ck_assert_uint_le(T0 + 5000 - pc.window_ms, 6500);
+}
+END_TEST
+
+START_TEST(test_timer_verdict_without_answers)
+{
+	vt_policy_t pc;
+	vt_reason_t r;
+	uint64_t verdict_at = T0 + 4000 + PROBE_TIMEOUT_MS + VT_VERDICT_SLACK_MS;
+
+	answered_timer(&pc, 0);
+	probe_round(&pc, T0 + 2000);
+	/* no outcome ever comes back: round 2 has no leg left to probe */
+	ck_assert_int_eq(fire(&pc, T0 + 4000, NULL), VT_ACT_NONE);
+	ck_assert_uint_eq(pc.probes_sent, 2);
+	ck_assert_uint_eq(pc.pending, VT_LEGS_BOTH);
+	ck_assert_uint_eq(pc.next_ms, verdict_at);
+	ck_assert_int_eq(pc.next_action, VT_ACT_VERDICT);
+	/* the verdict is internal; the teardown is due at once */
+	ck_assert_int_eq(fire(&pc, verdict_at, NULL), VT_ACT_NONE);
+	ck_assert_uint_eq(pc.next_ms, verdict_at);
+	ck_assert_int_eq(pc.next_action, VT_ACT_TEARDOWN);
+	ck_assert_int_eq(fire(&pc, verdict_at, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(r, VT_REASON_SESSION_EXPIRED);
+
+	/* a probe answer arriving after the teardown is ignored */
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 200, verdict_at + 10);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 481, verdict_at + 20);
+	ck_assert_int_eq(pc.state, VT_ST_TEARDOWN);
+	ck_assert_uint_eq(pc.probes_confirmed, 0);
+	ck_assert_uint_eq(pc.probes_failed, 0);
+	ck_assert_int_eq(pc.next_action, VT_ACT_TEARDOWN_RETRY);
+	ck_assert_uint_eq(pc.next_ms, verdict_at + VT_TEARDOWN_RECHECK_MS);
+}
+END_TEST
+
+START_TEST(test_timer_481_leg_gone_no_grace)
+{
+	vt_policy_t pc;
+	vt_reason_t r;
+
+	answered_timer(&pc, 5); /* a grace would apply to session-expired */
+	probe_round(&pc, T0 + 2000);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 481, T0 + 2020);
+	ck_assert_uint_eq(pc.probes_failed, 1);
+	ck_assert_int_eq(pc.dead_reason, VT_REASON_LEG_GONE);
+	ck_assert_uint_eq(pc.next_ms, T0 + 2020);
+	ck_assert_int_eq(pc.next_action, VT_ACT_TEARDOWN);
+	ck_assert_int_eq(pc.reason, VT_REASON_LEG_GONE);
+	/* neither the other leg's answer nor a refresh revives the call */
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 200, T0 + 2030);
+	vt_policy_refreshed(&pc, T0 + 2040);
+	ck_assert_int_eq(pc.dead_reason, VT_REASON_LEG_GONE);
+	ck_assert_uint_eq(pc.next_ms, T0 + 2020);
+	ck_assert_int_eq(fire(&pc, T0 + 2040, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(r, VT_REASON_LEG_GONE);
+	ck_assert_int_eq(pc.state, VT_ST_TEARDOWN);
+}
+END_TEST
+
+START_TEST(test_timer_grace_saves_call)
+{
+	vt_policy_t pc;
+
+	answered_timer(&pc, 2);
+	callee_silent_two_rounds(&pc);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 408, T0 + 5000);
+	ck_assert_int_eq(pc.state, VT_ST_GRACE);
+	ck_assert_int_eq(pc.dead_reason, VT_REASON_SESSION_EXPIRED);
+	ck_assert_uint_eq(pc.dead_at_ms, T0 + 7000);
+	/* the grace starts with one more probe of the unconfirmed leg */
+	ck_assert_uint_eq(probe_round(&pc, T0 + 5000), VT_LEG_CALLEE);
+	ck_assert_uint_eq(pc.next_ms, T0 + 7000);
+	ck_assert_int_eq(pc.next_action, VT_ACT_TEARDOWN);
+	ck_assert_int_eq(pc.reason, VT_REASON_SESSION_EXPIRED);
+	/* the callee answers in the grace: with the caller's confirmation of
+	 * the window, both legs are confirmed and the call is saved */
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 200, T0 + 5600);
+	ck_assert_int_eq(pc.state, VT_ST_ACTIVE);
+	ck_assert_int_eq(pc.dead_reason, VT_REASON_NONE);
+	ck_assert_uint_eq(pc.dead_at_ms, VT_NO_DEADLINE);
+	ck_assert_uint_eq(pc.window_ms, T0 + 5600);
+	ck_assert_uint_eq(pc.next_ms, T0 + 7600);
+	ck_assert_int_eq(pc.next_action, VT_ACT_PROBE);
+	ck_assert_int_eq(fire(&pc, T0 + 7000, NULL), VT_ACT_NONE);
+}
+END_TEST
+
+START_TEST(test_timer_grace_expires)
+{
+	vt_policy_t pc;
+	vt_reason_t r;
+
+	answered_timer(&pc, 2);
+	callee_silent_two_rounds(&pc);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 408, T0 + 5000);
+	probe_round(&pc, T0 + 5000);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 408, T0 + 6000);
+	ck_assert_int_eq(pc.state, VT_ST_GRACE);
+	ck_assert_uint_eq(pc.next_ms, T0 + 7000);
+	ck_assert_int_eq(fire(&pc, T0 + 6999, NULL), VT_ACT_NONE);
+	ck_assert_int_eq(fire(&pc, T0 + 7000, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(r, VT_REASON_SESSION_EXPIRED);
+	ck_assert_uint_eq(pc.probes_sent, 4);
+	ck_assert_uint_eq(pc.probes_failed, 3);
+	ck_assert_uint_eq(pc.probes_confirmed, 1);
+}
+END_TEST
+
+START_TEST(test_timer_grace_one_leg_not_enough)
+{
+	vt_policy_t pc;
+	vt_reason_t r;
+
+	/* neither leg answers in the window */
+	answered_timer(&pc, 2);
+	probe_round(&pc, T0 + 2000);
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 408, T0 + 3000);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 408, T0 + 3000);
+	ck_assert_uint_eq(probe_round(&pc, T0 + 4000), VT_LEGS_BOTH);
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 0, T0 + 4000);
+	ck_assert_int_eq(pc.state, VT_ST_ACTIVE); /* callee still pending */
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 408, T0 + 5000);
+	ck_assert_int_eq(pc.state, VT_ST_GRACE);
+	ck_assert_uint_eq(probe_round(&pc, T0 + 5000), VT_LEGS_BOTH);
+	/* only the caller comes back */
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 200, T0 + 5100);
+	ck_assert_int_eq(pc.state, VT_ST_GRACE);
+	ck_assert_uint_eq(pc.next_ms, T0 + 7000);
+	ck_assert_int_eq(fire(&pc, T0 + 7000, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(r, VT_REASON_SESSION_EXPIRED);
+}
+END_TEST
+
+START_TEST(test_timer_grace_481)
+{
+	vt_policy_t pc;
+	vt_reason_t r;
+
+	answered_timer(&pc, 2);
+	callee_silent_two_rounds(&pc);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 408, T0 + 5000);
+	probe_round(&pc, T0 + 5000);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 481, T0 + 5300);
+	ck_assert_uint_eq(pc.next_ms, T0 + 5300);
+	ck_assert_int_eq(fire(&pc, T0 + 5300, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(r, VT_REASON_LEG_GONE);
+}
+END_TEST
+
+START_TEST(test_timer_refresh_restarts_window)
+{
+	vt_policy_t pc;
+	vt_reason_t r;
+
+	/* ignored while early */
+	vt_policy_init(&pc, &vt_params_default, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
+	vt_policy_refreshed(&pc, 500);
+	ck_assert_int_eq(pc.state, VT_ST_EARLY);
+	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
+
+	/* endpoints refreshing every window: never a probe */
+	answered_timer(&pc, 0);
+	vt_policy_refreshed(&pc, T0 + 1500);
+	ck_assert_uint_eq(pc.window_ms, T0 + 1500);
+	ck_assert_uint_eq(pc.next_ms, T0 + 3500);
+	vt_policy_refreshed(&pc, T0 + 3400);
+	ck_assert_uint_eq(pc.next_ms, T0 + 5400);
+	ck_assert_int_eq(fire(&pc, T0 + 5399, NULL), VT_ACT_NONE);
+	ck_assert_uint_eq(pc.probes_sent, 0);
+
+	/* a refresh confirms both legs mid-window, probes pending or not */
+	probe_round(&pc, T0 + 5400);
+	vt_policy_refreshed(&pc, T0 + 5500);
+	ck_assert_uint_eq(pc.window_ms, T0 + 5500);
+	ck_assert_uint_eq(pc.probe_k, 0);
+	ck_assert_uint_eq(pc.next_ms, T0 + 7500);
+	/* the refresh cleared no outstanding probe; their answers still count */
+	ck_assert_uint_eq(pc.pending, VT_LEGS_BOTH);
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 200, T0 + 5600);
+	ck_assert_uint_eq(pc.probes_confirmed, 1);
+
+	/* a refresh in the grace saves the call */
+	answered_timer(&pc, 2);
+	callee_silent_two_rounds(&pc);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 408, T0 + 5000);
+	ck_assert_int_eq(pc.state, VT_ST_GRACE);
+	vt_policy_refreshed(&pc, T0 + 5100);
+	ck_assert_int_eq(pc.state, VT_ST_ACTIVE);
+	ck_assert_int_eq(pc.dead_reason, VT_REASON_NONE);
+	ck_assert_uint_eq(pc.next_ms, T0 + 7100);
+	ck_assert_int_eq(pc.next_action, VT_ACT_PROBE);
+
+	/* ignored once the teardown is under way */
+	ck_assert_int_eq(vt_policy_hangup_now(&pc, VT_REASON_ADMIN, T0 + 5200),
+			VT_ACT_TEARDOWN);
+	vt_policy_refreshed(&pc, T0 + 5300);
+	ck_assert_int_eq(pc.state, VT_ST_TEARDOWN);
+	ck_assert_int_eq(fire(&pc, pc.next_ms, &r), VT_ACT_TEARDOWN_RETRY);
+	ck_assert_int_eq(r, VT_REASON_ADMIN);
+}
+END_TEST
+
+START_TEST(test_timer_final_codes)
+{
+	static const int confirming[] = {200, 202, 302, 405, 420, 486, 500, 501,
+			503, 603};
+	static const int failing[] = {VT_PROBE_UNSENT, 100, 183, 408};
+	vt_policy_t pc;
+	size_t i;
+
+	for(i = 0; i < sizeof(confirming) / sizeof(confirming[0]); i++) {
+		answered_timer(&pc, 0);
+		probe_round(&pc, T0 + 2000);
+		vt_policy_probe_result(&pc, VT_LEG_CALLER, confirming[i], T0 + 2100);
+		ck_assert_msg(pc.confirmed == VT_LEG_CALLER, "code %d confirms",
+				confirming[i]);
+		ck_assert_uint_eq(pc.probes_confirmed, 1);
+		ck_assert_int_eq(pc.dead_reason, VT_REASON_NONE);
+	}
+	for(i = 0; i < sizeof(failing) / sizeof(failing[0]); i++) {
+		answered_timer(&pc, 0);
+		probe_round(&pc, T0 + 2000);
+		vt_policy_probe_result(&pc, VT_LEG_CALLER, failing[i], T0 + 2100);
+		ck_assert_msg(pc.confirmed == 0, "code %d does not confirm",
+				failing[i]);
+		ck_assert_uint_eq(pc.probes_failed, 1);
+		/* not dead before the window's last probe */
+		ck_assert_int_eq(pc.dead_reason, VT_REASON_NONE);
+		ck_assert_uint_eq(pc.pending, VT_LEG_CALLEE);
+	}
+}
+END_TEST
+
+START_TEST(test_timer_unsent_last_round)
+{
+	vt_policy_t pc;
+	vt_reason_t r;
+
+	/* probes that cannot be sent at all count like 408 */
+	answered_timer(&pc, 0);
+	probe_round(&pc, T0 + 2000);
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, VT_PROBE_UNSENT, T0 + 2000);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, VT_PROBE_UNSENT, T0 + 2000);
+	ck_assert_uint_eq(probe_round(&pc, T0 + 4000), VT_LEGS_BOTH);
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, VT_PROBE_UNSENT, T0 + 4000);
+	ck_assert_int_eq(pc.dead_reason, VT_REASON_NONE);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, VT_PROBE_UNSENT, T0 + 4000);
+	ck_assert_int_eq(pc.dead_reason, VT_REASON_SESSION_EXPIRED);
+	ck_assert_int_eq(fire(&pc, T0 + 4000, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(r, VT_REASON_SESSION_EXPIRED);
+	ck_assert_uint_eq(pc.probes_failed, 4);
+}
+END_TEST
+
+START_TEST(test_timer_no_stacked_probes)
+{
+	vt_policy_t pc;
+	vt_params_t p = timer_params(4, 2, 0);
+
+	/* a probe lives longer than I: round 2 finds both legs still pending */
+	vt_policy_init(&pc, &p, VT_MODE_TIMER, 3000);
+	vt_policy_answered(&pc, 1, T0);
+	probe_round(&pc, T0 + 2000);
+	ck_assert_int_eq(fire(&pc, T0 + 4000, NULL), VT_ACT_NONE);
+	ck_assert_uint_eq(pc.probes_sent, 2);
+	ck_assert_uint_eq(pc.next_ms, T0 + 4000 + 3000 + VT_VERDICT_SLACK_MS);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 200, T0 + 4500);
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 200, T0 + 4600);
+	ck_assert_uint_eq(pc.window_ms, T0 + 4600);
+	ck_assert_uint_eq(pc.next_ms, T0 + 6600);
+
+	/* the same outcome twice, or for a leg never probed, is ignored */
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 481, T0 + 4700);
+	ck_assert_int_eq(pc.dead_reason, VT_REASON_NONE);
+	ck_assert_uint_eq(pc.probes_failed, 0);
+	ck_assert_uint_eq(pc.probes_confirmed, 2);
+}
+END_TEST
+
+START_TEST(test_timer_rhythm_three_segments)
+{
+	vt_policy_t pc;
+	vt_params_t p = timer_params(6, 3, 0);
+	vt_reason_t r;
+
+	vt_policy_init(&pc, &p, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
+	vt_policy_answered(&pc, 0, T0);
+	ck_assert_uint_eq(probe_round(&pc, T0 + 2000), VT_LEGS_BOTH);
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 200, T0 + 2100);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 408, T0 + 3000);
+	ck_assert_uint_eq(probe_round(&pc, T0 + 4000), VT_LEG_CALLEE);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 408, T0 + 5000);
+	ck_assert_int_eq(pc.dead_reason, VT_REASON_NONE);
+	ck_assert_uint_eq(probe_round(&pc, T0 + 6000), VT_LEG_CALLEE);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 408, T0 + 7000);
+	ck_assert_int_eq(fire(&pc, T0 + 7000, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(r, VT_REASON_SESSION_EXPIRED);
+	ck_assert_uint_eq(pc.probes_sent, 4);
+}
+END_TEST
+
+START_TEST(test_probe_non_timer)
+{
+	vt_policy_t pc;
+	vt_params_t p = timer_params(4, 2, 0);
+	vt_reason_t r;
+
+	/* without probe_non_timer: only the cap */
+	vt_policy_init(&pc, &p, VT_MODE_NON_TIMER, PROBE_TIMEOUT_MS);
+	vt_policy_answered(&pc, 0, T0);
+	ck_assert_int_eq(vt_policy_probing(&pc), 0);
+	ck_assert_uint_eq(pc.next_ms, T0 + 3000);
+	ck_assert_int_eq(pc.next_action, VT_ACT_TEARDOWN);
+
+	/* with it: probed like a timer call, and still capped */
+	p.probe_non_timer = 1;
+	p.no_timer_limit_s = 5;
+	vt_policy_init(&pc, &p, VT_MODE_NON_TIMER, PROBE_TIMEOUT_MS);
+	vt_policy_answered(&pc, 0, T0);
+	ck_assert_int_eq(vt_policy_probing(&pc), 1);
+	ck_assert_uint_eq(pc.cap_ms, T0 + 5000);
+	ck_assert_uint_eq(probe_round(&pc, T0 + 2000), VT_LEGS_BOTH);
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 200, T0 + 2100);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 200, T0 + 2200);
+	ck_assert_uint_eq(probe_round(&pc, T0 + 4200), VT_LEGS_BOTH);
+	/* the cap comes before the window could be judged */
+	ck_assert_uint_eq(pc.next_ms, T0 + 5000);
+	ck_assert_int_eq(pc.next_action, VT_ACT_TEARDOWN);
+	ck_assert_int_eq(fire(&pc, T0 + 5000, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(r, VT_REASON_NO_TIMER_LIMIT);
+
+	/* a dead leg of a probed non-timer call is found like in timer mode */
+	vt_policy_init(&pc, &p, VT_MODE_NON_TIMER, PROBE_TIMEOUT_MS);
+	vt_policy_answered(&pc, 0, T0);
+	probe_round(&pc, T0 + 2000);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 481, T0 + 2050);
+	ck_assert_int_eq(fire(&pc, T0 + 2050, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(r, VT_REASON_LEG_GONE);
+}
+END_TEST
+
+/* ---- Property: simulated calls with random settings and answer delays.
+ * A call whose legs answer every probe within the probe timeout is never
+ * ended; a call whose callee goes silent (408) or loses the dialog (481)
+ * at a random time is always ended, with the right reason, never before a
+ * full window since its last confirmation and within a bounded time. */
+
+#define SIM_TICK_MS 50
+
+static uint32_t sim_rand(uint32_t *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return (*s >> 8) & 0xffffff;
+}
+
+typedef struct sim_leg {
+	uint64_t due_ms; /* outcome of the outstanding probe, or NO_DEADLINE */
+	int code;
+} sim_leg_t;
+
+typedef struct sim_out {
+	uint64_t teardown_ms;
+	vt_reason_t reason;
+	uint64_t window_at_teardown;
+	unsigned int rounds;
+} sim_out_t;
+
+/* Runs one call until it ends or end_ms. dead_ms: from then on the callee
+ * answers with dead_code (408 after the probe timeout, or 481 at once). */
+static sim_out_t sim_call(vt_policy_t *pc, uint32_t *seed, uint64_t end_ms,
+		uint64_t dead_ms, int dead_code)
+{
+	sim_leg_t legs[2] = {{VT_NO_DEADLINE, 0}, {VT_NO_DEADLINE, 0}};
+	sim_out_t out = {VT_NO_DEADLINE, VT_REASON_NONE, 0, 0};
+	uint64_t now;
+	int guard, i;
+
+	vt_policy_answered(pc, 1, T0);
+	for(now = T0; now <= end_ms; now += SIM_TICK_MS) {
+		for(i = 0; i < 2; i++) {
+			if(legs[i].due_ms <= now) {
+				legs[i].due_ms = VT_NO_DEADLINE;
+				vt_policy_probe_result(pc, i == 0 ? VT_LEG_CALLER : VT_LEG_CALLEE,
+						legs[i].code, now);
+			}
+		}
+		for(guard = 0; pc->next_ms <= now; guard++) {
+			vt_decision_t d = vt_policy_on_deadline(pc, now);
+
+			ck_assert_int_lt(guard, 10);
+			ck_assert_uint_eq(pc->confirmed & ~VT_LEGS_BOTH, 0);
+			ck_assert_uint_eq(pc->pending & ~VT_LEGS_BOTH, 0);
+			ck_assert_uint_le(pc->probe_k, pc->params.update_segment);
+			if(d.action == VT_ACT_TEARDOWN) {
+				out.teardown_ms = now;
+				out.reason = d.reason;
+				out.window_at_teardown = pc->window_ms;
+				return out;
+			}
+			ck_assert_int_ne(d.action, VT_ACT_TEARDOWN_RETRY);
+			ck_assert_int_ne(d.action, VT_ACT_FORGET);
+			if(d.action != VT_ACT_PROBE)
+				continue;
+			out.rounds++;
+			for(i = 0; i < 2; i++) {
+				unsigned int leg = i == 0 ? VT_LEG_CALLER : VT_LEG_CALLEE;
+
+				if(!(d.legs & leg))
+					continue;
+				ck_assert_uint_eq(legs[i].due_ms, VT_NO_DEADLINE);
+				if(i == 1 && now >= dead_ms && dead_code == 408) {
+					legs[i].due_ms = now + pc->probe_timeout_ms;
+					legs[i].code = 408;
+				} else if(i == 1 && now >= dead_ms) {
+					legs[i].due_ms = now + sim_rand(seed) % 200;
+					legs[i].code = 481;
+				} else {
+					static const int ok[] = {200, 405, 500, 501};
+					legs[i].due_ms =
+							now + sim_rand(seed) % pc->probe_timeout_ms;
+					legs[i].code = ok[sim_rand(seed) % 4];
+				}
+			}
+		}
+		/* a call under probing always has something scheduled */
+		ck_assert_uint_ne(pc->next_ms, VT_NO_DEADLINE);
+	}
+	return out;
+}
+
+static void sim_random_call(vt_policy_t *pc, uint32_t *seed)
+{
+	vt_params_t p = vt_params_default;
+
+	p.session_ttl_s = 2 + (int)(sim_rand(seed) % 30);
+	p.update_segment = 2 + (int)(sim_rand(seed) % 9);
+	p.early_hangup_s = (int)(sim_rand(seed) % 4);
+	vt_policy_init(pc, &p, VT_MODE_TIMER,
+			100 + sim_rand(seed) % (uint32_t)(p.session_ttl_s * 1000));
+}
+
+START_TEST(test_property_live_never_cut)
+{
+	uint32_t seed = 4028;
+	vt_policy_t pc;
+	int n;
+
+	for(n = 0; n < 150; n++) {
+		sim_out_t o;
+		uint64_t ttl_ms;
+
+		sim_random_call(&pc, &seed);
+		ttl_ms = (uint64_t)pc.params.session_ttl_s * 1000;
+		o = sim_call(&pc, &seed, T0 + 12 * ttl_ms, VT_NO_DEADLINE, 0);
+		ck_assert_msg(o.teardown_ms == VT_NO_DEADLINE,
+				"live call %d (ttl %d seg %d fr %u) cut at %llu", n,
+				pc.params.session_ttl_s, pc.params.update_segment,
+				pc.probe_timeout_ms, (unsigned long long)o.teardown_ms);
+		/* probed in every window */
+		ck_assert_uint_ge(o.rounds, 10);
+		ck_assert_uint_eq(pc.probes_failed, 0);
+	}
+}
+END_TEST
+
+START_TEST(test_property_dead_always_ended)
+{
+	uint32_t seed = 3261;
+	vt_policy_t pc;
+	int n;
+
+	for(n = 0; n < 300; n++) {
+		int code = (n % 3 == 0) ? 481 : 408;
+		uint64_t ttl_ms, dead_ms, bound;
+		sim_out_t o;
+
+		sim_random_call(&pc, &seed);
+		ttl_ms = (uint64_t)pc.params.session_ttl_s * 1000;
+		dead_ms = T0 + sim_rand(&seed) % (5 * ttl_ms);
+		o = sim_call(&pc, &seed, dead_ms + 4 * ttl_ms + 60000, dead_ms, code);
+		ck_assert_msg(o.teardown_ms != VT_NO_DEADLINE,
+				"dead call %d (ttl %d seg %d fr %u) never ended", n,
+				pc.params.session_ttl_s, pc.params.update_segment,
+				pc.probe_timeout_ms);
+		ck_assert_int_eq(o.reason, code == 481 ? VT_REASON_LEG_GONE
+											   : VT_REASON_SESSION_EXPIRED);
+		ck_assert_uint_ge(o.teardown_ms, dead_ms);
+		if(code == 408) {
+			/* a full window after the last confirmation, at least */
+			ck_assert_uint_ge(o.teardown_ms - o.window_at_teardown, ttl_ms);
+			/* last confirmation at most one probe life after death; then
+			 * the window, the last probe's life, slack, grace, ticks */
+			bound = dead_ms + 2 * (uint64_t)pc.probe_timeout_ms + ttl_ms
+					+ VT_VERDICT_SLACK_MS
+					+ (uint64_t)pc.params.early_hangup_s * 1000
+					+ 2 * SIM_TICK_MS;
+		} else {
+			/* the callee is probed at the latest one probe life plus one
+			 * window after its death */
+			bound = dead_ms + 2 * (uint64_t)pc.probe_timeout_ms + ttl_ms
+					+ 200 + 2 * SIM_TICK_MS;
+		}
+		ck_assert_msg(o.teardown_ms <= bound,
+				"call %d ended %llu ms after death (bound %llu)", n,
+				(unsigned long long)(o.teardown_ms - dead_ms),
+				(unsigned long long)(bound - dead_ms));
+	}
+}
+END_TEST
+
 Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -414,6 +1097,31 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_hangup_now);
 	tcase_add_test(tc, test_hangup_now_after_limit_teardown);
 	tcase_add_test(tc, test_hangup_now_early_and_timer);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("timer");
+	tcase_add_test(tc, test_timer_first_probe_both_legs);
+	tcase_add_test(tc, test_timer_both_confirm_restarts_window);
+	tcase_add_test(tc, test_timer_only_unconfirmed_leg_reprobed);
+	tcase_add_test(tc, test_timer_silent_callee_session_expired);
+	tcase_add_test(tc, test_timer_verdict_without_answers);
+	tcase_add_test(tc, test_timer_481_leg_gone_no_grace);
+	tcase_add_test(tc, test_timer_grace_saves_call);
+	tcase_add_test(tc, test_timer_grace_expires);
+	tcase_add_test(tc, test_timer_grace_one_leg_not_enough);
+	tcase_add_test(tc, test_timer_grace_481);
+	tcase_add_test(tc, test_timer_refresh_restarts_window);
+	tcase_add_test(tc, test_timer_final_codes);
+	tcase_add_test(tc, test_timer_unsent_last_round);
+	tcase_add_test(tc, test_timer_no_stacked_probes);
+	tcase_add_test(tc, test_timer_rhythm_three_segments);
+	tcase_add_test(tc, test_probe_non_timer);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("properties");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_property_live_never_cut);
+	tcase_add_test(tc, test_property_dead_always_ended);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("names");

@@ -1,0 +1,220 @@
+/*
+ * vos_timer: probe requests.
+ *
+ * A probe is built from the dialog module's stored state the way the dialog
+ * module builds its own BYE and OPTIONS keepalive (dlg_req_within.c
+ * build_dlg_t): the leg's contact as target (with a NAT alias restored when
+ * there is no route set), the leg's route set, its socket, the dialog's
+ * tags. Its CSeq is one the endpoint sees as old, so an RFC 3261 endpoint
+ * answers 500 and changes nothing - any such answer proves it still holds
+ * the dialog:
+ *   - to the callee: one below the caller's last CSeq (the callee knows the
+ *     caller's sequence from the INVITE on);
+ *   - to the caller: one below the callee's last CSeq once the callee has
+ *     sent an in-dialog request; before that the caller knows no sequence
+ *     from the callee, and whatever number we send becomes its remote CSeq,
+ *     so we send 0, which cannot block any later real request.
+ * The tm callback parameter is the call key packed into the pointer: no
+ * allocation to leak or free twice whatever tm does with the transaction.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "../../core/cfg/cfg_struct.h"
+#include "../../core/dprint.h"
+#include "../../core/dset.h"
+#include "../../core/parser/parse_rr.h"
+#include "../../core/timer_ticks.h"
+#include "../../core/ut.h"
+#include "../dialog/dlg_hash.h"
+#include "../tm/tm_load.h"
+
+#include "vt_dialog.h"
+#include "vt_probe.h"
+#include "vt_stats.h"
+
+static struct tm_binds vt_tmb;
+
+int vt_probe_bind(void)
+{
+	if(load_tm_api(&vt_tmb) != 0) {
+		LM_ERR("cannot bind the tm API: load tm before vos_timer\n");
+		return -1;
+	}
+	return 0;
+}
+
+unsigned int vt_probe_timeout_ms(void)
+{
+	static str grp = str_init("tm"), var = str_init("fr_timer");
+	cfg_group_t *group;
+	cfg_mapping_t *map;
+	int ticks;
+
+	/* tm keeps fr_timer in timer ticks once its mod_init has run. */
+	if(cfg_lookup_var(&grp, &var, &group, &map) != 0 || group->handle == NULL
+			|| *group->handle == NULL) {
+		LM_WARN("cannot read tm's fr_timer; assuming 30000 ms\n");
+		return 30000;
+	}
+	ticks = *(int *)((char *)*group->handle + map->offset);
+	return (unsigned int)TICKS_TO_MS((ticks_t)ticks);
+}
+
+static void *pack_param(vt_dlg_key_t key, unsigned int leg)
+{
+	return (void *)(uintptr_t)(((uint64_t)key.h_id << 32)
+							   | ((uint64_t)(key.h_entry & 0x7fffffff) << 1)
+							   | (leg == VT_LEG_CALLEE ? 1u : 0u));
+}
+
+static void unpack_param(void *p, vt_dlg_key_t *key, unsigned int *leg)
+{
+	uint64_t v = (uint64_t)(uintptr_t)p;
+
+	key->h_id = (unsigned int)(v >> 32);
+	key->h_entry = (unsigned int)((v >> 1) & 0x7fffffff);
+	*leg = (v & 1) ? VT_LEG_CALLEE : VT_LEG_CALLER;
+}
+
+/* tm: the probe got its final answer, or timed out (408 generated
+ * locally). Any process. */
+static void vt_probe_done(struct cell *t, int type, struct tmcb_params *ps)
+{
+	vt_dlg_key_t key;
+	unsigned int leg;
+
+	if(ps->param == NULL || ps->code < 200)
+		return;
+	unpack_param(*ps->param, &key, &leg);
+	LM_DBG("probe to %s of [%u:%u] ended with %d\n",
+			leg == VT_LEG_CALLER ? "caller" : "callee", key.h_entry, key.h_id,
+			ps->code);
+	/* An answer for a call that ended meanwhile finds no record: ignored. */
+	if(vt_store_probe_result(key, leg, ps->code, vt_now_ms()))
+		vt_stats_probe(ps->code == 408 || ps->code == 481 ? VT_PS_FAILED
+														  : VT_PS_CONFIRMED);
+}
+
+static int str_to_uint(const str *s, unsigned int *out)
+{
+	str t = *s;
+
+	return (t.s == NULL || t.len <= 0 || str2int(&t, out) != 0) ? -1 : 0;
+}
+
+/* Build the tm dialog for a request to leg dir (DLG_CALLER_LEG /
+ * DLG_CALLEE_LEG). Mirrors the dialog module's build_dlg_t(). */
+static dlg_t *build_probe_dlg(struct dlg_cell *dlg, int dir,
+		int callee_cseq_known, char *nbuf, int nlen, char *dbuf, int dlen)
+{
+	dlg_t *td;
+	str nuri = STR_NULL, duri = STR_NULL;
+	unsigned int last = 0;
+	int other = (dir == DLG_CALLER_LEG) ? DLG_CALLEE_LEG : DLG_CALLER_LEG;
+
+	if(dlg->contact[dir].s == NULL || dlg->contact[dir].len == 0) {
+		LM_DBG("no contact for leg %d\n", dir);
+		return NULL;
+	}
+	td = pkg_malloc(sizeof(dlg_t));
+	if(td == NULL) {
+		PKG_MEM_ERROR;
+		return NULL;
+	}
+	memset(td, 0, sizeof(*td));
+
+	if(dlg->route_set[dir].s == NULL || dlg->route_set[dir].len <= 0) {
+		/* NAT: the contact may carry the real address in an alias. */
+		nuri.s = nbuf;
+		nuri.len = nlen;
+		duri.s = dbuf;
+		duri.len = dlen;
+		if(uri_restore_rcv_alias(&dlg->contact[dir], &nuri, &duri) < 0) {
+			nuri.len = 0;
+			duri.len = 0;
+		}
+	} else if(parse_rr_body(dlg->route_set[dir].s, dlg->route_set[dir].len,
+					  &td->route_set)
+			  != 0) {
+		LM_DBG("unusable route set for leg %d\n", dir);
+		pkg_free(td);
+		return NULL;
+	}
+	if(nuri.len > 0 && duri.len > 0) {
+		td->rem_target = nuri;
+		td->dst_uri = duri;
+	} else {
+		td->rem_target = dlg->contact[dir];
+	}
+
+	/* tm adds one before sending: loc_seq is the CSeq minus one. */
+	if((dir == DLG_CALLEE_LEG || callee_cseq_known)
+			&& str_to_uint(&dlg->cseq[other], &last) == 0 && last >= 1)
+		td->loc_seq.value = last - 2; /* sends last - 1 */
+	else
+		td->loc_seq.value = (unsigned int)-1; /* sends 0 */
+	td->loc_seq.is_set = 1;
+
+	td->rem_uri = (dir == DLG_CALLER_LEG) ? dlg->from_uri : dlg->to_uri;
+	td->loc_uri = (dir == DLG_CALLER_LEG) ? dlg->to_uri : dlg->from_uri;
+	td->id.call_id = dlg->callid;
+	td->id.rem_tag = dlg->tag[dir];
+	td->id.loc_tag = dlg->tag[other];
+	td->state = DLG_CONFIRMED;
+	td->send_sock = dlg->bind_addr[dir];
+	return td;
+}
+
+static int send_one(struct dlg_cell *dlg, const vt_job_t *job, unsigned int leg)
+{
+	static str m_update = str_init("UPDATE"), m_options = str_init("OPTIONS");
+	char nbuf[MAX_URI_SIZE], dbuf[MAX_URI_SIZE];
+	int dir = (leg == VT_LEG_CALLER) ? DLG_CALLER_LEG : DLG_CALLEE_LEG;
+	uac_req_t uac_r;
+	dlg_t *td;
+	int ret;
+
+	td = build_probe_dlg(dlg, dir, job->callee_cseq_known, nbuf,
+			sizeof(nbuf), dbuf, sizeof(dbuf));
+	if(td == NULL)
+		return -1;
+	set_uac_req(&uac_r,
+			job->probe_method == VT_PROBE_OPTIONS ? &m_options : &m_update,
+			NULL, NULL, td, TMCB_LOCAL_COMPLETED, vt_probe_done,
+			pack_param(job->key, leg));
+	ret = vt_tmb.t_request_within(&uac_r);
+	if(td->route_set)
+		free_rr(&td->route_set);
+	pkg_free(td);
+	return ret < 0 ? -1 : 0;
+}
+
+void vt_probe_send(const vt_job_t *job)
+{
+	static const unsigned int legs[2] = {VT_LEG_CALLER, VT_LEG_CALLEE};
+	struct dlg_cell *dlg;
+	int i;
+
+	dlg = vt_dialog_get(job);
+	if(dlg == NULL)
+		return; /* ended meanwhile: vt_dialog_get() dropped the record */
+	for(i = 0; i < 2; i++) {
+		if(!(job->legs & legs[i]))
+			continue;
+		if(send_one(dlg, job, legs[i]) == 0) {
+			vt_stats_probe(VT_PS_SENT);
+			continue;
+		}
+		vt_stats_probe(VT_PS_FAILED);
+		/* Counts as unanswered for this leg; logged once per call. */
+		if(vt_store_first_send_failure(job->key))
+			LM_WARN("call-id [%.*s]: cannot send a probe to the %s (no "
+					"contact, unusable route set or socket); it counts as "
+					"unanswered\n",
+					job->callid.len, job->callid.s,
+					legs[i] == VT_LEG_CALLER ? "caller" : "callee");
+		vt_store_probe_result(job->key, legs[i], VT_PROBE_UNSENT, vt_now_ms());
+	}
+	vt_dialog_put(dlg);
+}

@@ -1,0 +1,20 @@
+/*
+ * vos_timer: probes - in-dialog UPDATE/OPTIONS requests to a call's legs,
+ * sent through tm from the timer process; their outcomes go back to the
+ * store from tm's completion callback.
+ */
+#ifndef VT_PROBE_H
+#define VT_PROBE_H
+
+#include "vt_store.h"
+
+/* mod_init: bind the tm API. */
+int vt_probe_bind(void);
+
+/* tm's fr_timer in ms (a probe's transaction timeout). After mod_init. */
+unsigned int vt_probe_timeout_ms(void);
+
+/* Send the probes of a VT_ACT_PROBE job (timer process). */
+void vt_probe_send(const vt_job_t *job);
+
+#endif
