@@ -9,8 +9,9 @@ import traceback
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 from harness import TestFailure, _cleanup  # noqa: E402
 import test_foundation  # noqa: E402
+import test_timer  # noqa: E402
 
-MODULES = [test_foundation]
+MODULES = [test_foundation, test_timer]
 
 
 def main(argv):

@@ -1,0 +1,145 @@
+"""SIPp scenarios built per test: the counts, codes and extra headers a test
+needs are written into the XML (SIPp cannot take them from -key at load
+time). Caller = alice (UAC, sends to the proxy), callee = bob (UAS)."""
+import os
+
+HEAD = '<?xml version="1.0" encoding="ISO-8859-1" ?>\n' \
+       '<!DOCTYPE scenario SYSTEM "sipp.dtd">\n<scenario name="%s">\n'
+TAIL = '</scenario>\n'
+
+CALLER_FROM = "From: <sip:alice@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]"
+CALLEE_TO = "To: <sip:bob@[callee]>"
+
+
+def _msg(lines):
+    body = "\n".join("      " + ln for ln in lines)
+    return "    <![CDATA[\n%s\n\n    ]]>\n" % body
+
+
+def send(lines, extra="", next_label=None):
+    if next_label:
+        extra += ' next="%s"' % next_label
+    return "  <send%s>\n%s  </send>\n" % (extra, _msg(lines))
+
+
+def reply(code, text, extra_hdrs=(), next_label=None):
+    return send(["SIP/2.0 %d %s" % (code, text), "[last_Via:]", "[last_From:]",
+                 "[last_To:]", "[last_Call-ID:]", "[last_CSeq:]"]
+                + list(extra_hdrs) + ["Content-Length: 0"], next_label=next_label)
+
+
+def caller_request(method, cseq):
+    return send(["%s [next_url] SIP/2.0" % method,
+                 "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+                 CALLER_FROM, CALLEE_TO + "[peer_tag_param]", "Call-ID: [call_id]",
+                 "CSeq: %d %s" % (cseq, method), "[routes]",
+                 "Contact: <sip:alice@[local_ip]:[local_port]>",
+                 "Max-Forwards: 70", "Content-Length: 0"],
+                extra=' retrans="500"' if method != "ACK" else "")
+
+
+def caller_invite(invite_hdrs):
+    return send(["INVITE sip:bob@[callee] SIP/2.0",
+                 "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+                 CALLER_FROM, CALLEE_TO, "Call-ID: [call_id]", "CSeq: 1 INVITE",
+                 "Contact: <sip:alice@[local_ip]:[local_port]>"]
+                + list(invite_hdrs) + ["Max-Forwards: 70", "Content-Length: 0"],
+                extra=' retrans="500"') + \
+        '  <recv response="100" optional="true"/>\n' \
+        '  <recv response="180" optional="true"/>\n' \
+        '  <recv response="200" rrs="true"/>\n' + caller_request("ACK", 1)
+
+
+def probe_answers(codes, prefix, action=""):
+    """Alternatives that receive a probe (UPDATE / OPTIONS) and answer it
+    with codes[method] (default 200; None: leave it unanswered), then go
+    back to label "loop". Returns (alternatives, answer blocks). SIPp checks
+    an incoming message against the step it is at, so every step that can
+    be waiting when a message comes is a receive: the jumps ride on the
+    receives and sends themselves, never on a separate <nop>."""
+    alts, blocks = "", ""
+    for m in ("UPDATE", "OPTIONS"):
+        code = codes.get(m, 200)
+        target = "%s_%s" % (prefix, m) if code else "loop"
+        alts += '  <recv request="%s" optional="true" next="%s">%s</recv>\n' % (
+            m, target, action)
+        if code:
+            blocks += '  <label id="%s_%s"/>\n%s' % (
+                prefix, m, reply(code, _text(code), next_label="loop"))
+    return alts, blocks
+
+
+def _text(code):
+    return {200: "OK", 481: "Call/Transaction Does Not Exist", 500: "Server Internal Error",
+            405: "Method Not Allowed", 501: "Not Implemented"}.get(code, "Whatever")
+
+
+def caller(invite_hdrs=(), probes_then_bye=None, codes=None, refresh_every_ms=None,
+           refresh_count=0, refresh_method="INVITE"):
+    """Answer probes; hang up after `probes_then_bye` probes (None: wait for
+    the proxy's BYE). Or refresh (re-INVITE/UPDATE) refresh_count times,
+    every refresh_every_ms, then hang up."""
+    codes = codes or {}
+    x = HEAD % "caller" + caller_invite(invite_hdrs)
+    if refresh_every_ms:
+        cseq = 2
+        for _ in range(refresh_count):
+            x += '  <pause milliseconds="%d"/>\n' % refresh_every_ms
+            x += caller_request(refresh_method, cseq)
+            x += '  <recv response="100" optional="true"/>\n'
+            x += '  <recv response="200"/>\n'
+            if refresh_method == "INVITE":
+                x += caller_request("ACK", cseq)
+            cseq += 1
+        x += caller_request("BYE", cseq) + '  <recv response="200"/>\n' + TAIL
+        return x
+    count = '<action><add assign_to="n" value="1"/></action>'
+    alts, blocks = probe_answers(codes, "ans", action=count)
+    x += '  <nop><action><assign assign_to="n" value="0"/></action></nop>\n'
+    x += '  <label id="loop"/>\n'
+    if probes_then_bye is not None:
+        x += ('  <nop><action><test assign_to="done" variable="n" '
+              'compare="greater_than_equal" value="%d"/></action></nop>\n'
+              '  <nop next="hangup" test="done"/>\n' % probes_then_bye)
+    x += alts
+    x += '  <recv request="BYE" next="got_bye"/>\n'
+    x += blocks
+    x += '  <label id="got_bye"/>\n' + reply(200, "OK", next_label="end")
+    x += '  <label id="hangup"/>\n' + caller_request("BYE", 2) + '  <recv response="200"/>\n'
+    x += '  <label id="end"/>\n' + TAIL
+    return x
+
+
+def callee(answer_hdrs=(), codes=None, extra_rr=False):
+    """Answer the INVITE, then answer probes (codes per method; None: never
+    answer) and refreshes until a BYE, answer it and end. extra_rr: pretend
+    a downstream proxy by adding a Record-Route for the callee's own
+    address on top (probes to the callee then carry a Route header)."""
+    codes = codes or {}
+    rr = ["Record-Route: <sip:[local_ip]:[local_port];lr>"] if extra_rr else []
+    x = HEAD % "callee"
+    x += '  <recv request="INVITE" rrs="true"/>\n'
+    x += send(["SIP/2.0 200 OK", "[last_Via:]", "[last_From:]",
+               "[last_To:];tag=[pid]SIPpTag01[call_number]", "[last_Call-ID:]",
+               "[last_CSeq:]"] + rr + ["[last_Record-Route:]",
+               "Contact: <sip:bob@[local_ip]:[local_port]>"] + list(answer_hdrs)
+              + ["Content-Length: 0"], extra=' retrans="500"')
+    x += '  <recv request="ACK"/>\n'
+    x += '  <label id="loop"/>\n'
+    alts, blocks = probe_answers(codes, "ans")
+    x += alts
+    x += '  <recv request="INVITE" optional="true" next="reinvite"/>\n'
+    x += '  <recv request="ACK" optional="true" next="loop"/>\n'
+    x += '  <recv request="BYE" next="got_bye"/>\n'
+    x += blocks
+    x += '  <label id="reinvite"/>\n' + reply(
+        200, "OK", ["Contact: <sip:bob@[local_ip]:[local_port]>"], next_label="loop")
+    x += '  <label id="got_bye"/>\n' + reply(200, "OK") + TAIL
+    return x
+
+
+def write(workdir, name, xml):
+    path = os.path.join(workdir, name + ".xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    return path

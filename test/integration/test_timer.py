@@ -1,0 +1,313 @@
+"""Timer mode (issue 3): probes at t_c + k*I, confirmations, window verdict,
+early_hangup grace, 481, refreshes, probe requests on the wire.
+session_ttl 4, update_segment 2 (I = 2 s), tm fr_timer 1000 ms."""
+import os
+import re
+import signal
+import time
+
+import scenarios as sc
+from harness import Kamailio, Sipp, check, workdir, TestFailure
+
+TTL = 4
+I_S = 2
+SE = ["Session-Expires: 1800", "Supported: timer"]
+TIMER_DEFS = {"VT_SESSION_TTL": TTL, "VT_UPDATE_SEGMENT": 2}
+
+
+def start_call(wd, kam, caller_xml, callee_xml):
+    uas = Sipp(wd, "callee", sc.write(wd, "callee", callee_xml),
+               extra=["-m", "1"]).start()
+    uac = Sipp(wd, "caller", sc.write(wd, "caller", caller_xml),
+               remote="127.0.0.1:%d" % kam.port,
+               keys={"callee": "127.0.0.1:%d" % uas.port},
+               extra=["-m", "1", "-timeout", "90", "-timeout_error"]).start()
+    return uac, uas
+
+
+def answer_time(uas):
+    ok = uas.find(True, "INVITE", 200)
+    check(ok, "callee sent no 200")
+    return ok[0].ts
+
+
+def probes(side):
+    """Probe requests an endpoint received (one per transaction: tm's
+    retransmissions carry the same Via branch)."""
+    seen, out = set(), []
+    for m in side.messages():
+        if not m.sent and m.is_request and m.method in ("UPDATE", "OPTIONS"):
+            br = m.header("via")
+            if br not in seen:
+                seen.add(br)
+                out.append(m)
+    return out
+
+
+def proxy_byes(side):
+    return [m for m in side.find(False, "BYE") if m.header("reason")]
+
+
+def no_module_errors(kam):
+    bad = [ln for ln in kam.log().splitlines()
+           if "vos_timer" in ln and re.search(r"\b(ERROR|CRITICAL|BUG)\b", ln)]
+    check(not bad, "module errors in the log:\n" + "\n".join(bad[:5]))
+
+
+def test_live_call_survives_windows():
+    """Both ends answer probes: the call lives >= 4 windows, each end is
+    probed every I (count within +-1), the caller's BYE ends it, the proxy
+    sends no BYE."""
+    wd = workdir("tlive")
+    kam = Kamailio(wd, TIMER_DEFS).start()
+    try:
+        uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=8), sc.callee())
+        check(uac.wait(40) == 0, "caller failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+        t0 = answer_time(uas)
+        bye = uac.find(True, "BYE")[0].ts
+        check(bye - t0 >= 4 * TTL - 0.5, "call lasted only %.1fs" % (bye - t0))
+        for side in (uac, uas):
+            ps = probes(side)
+            want = (bye - t0) / I_S
+            check(abs(len(ps) - want) <= 1,
+                  "%s got %d probes in %.1fs, want %.1f+-1" % (side.name, len(ps), bye - t0, want))
+            gaps = [b.ts - a.ts for a, b in zip([None] and [type("t", (), {"ts": t0})()] + ps, ps)]
+            check(all(I_S - 0.2 <= g <= I_S + 0.5 for g in gaps),
+                  "%s probe gaps: %s" % (side.name, ["%.2f" % g for g in gaps]))
+            check(not proxy_byes(side), "%s got a BYE from the proxy" % side.name)
+        st = kam.stats()
+        check(st["teardown_total"] == 0 and st["managed"] == 0, "stats: %r" % st)
+        check(st["probes_sent"] >= 14 and st["probes_failed"] == 0, "stats: %r" % st)
+        no_module_errors(kam)
+    finally:
+        kam.stop()
+
+
+def _dead_callee_case(early_hangup, lo, hi, wd_name):
+    wd = workdir(wd_name)
+    defs = dict(TIMER_DEFS, VT_EARLY_HANGUP=early_hangup)
+    kam = Kamailio(wd, defs).start()
+    try:
+        uac, uas = start_call(wd, kam, sc.caller(SE), sc.callee(codes={"UPDATE": None}))
+        check(uac.wait(30) == 0, "caller failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+        t0 = answer_time(uas)
+        for side in (uac, uas):
+            byes = proxy_byes(side)
+            check(len(byes) == 1, "%s got %d proxy BYEs" % (side.name, len(byes)))
+            dt = byes[0].ts - t0
+            check(lo <= dt <= hi, "%s BYE %.2fs after the last confirmation, want [%.1f, %.1f]"
+                  % (side.name, dt, lo, hi))
+            check('text="session-expired"' in byes[0].header("reason"),
+                  "reason %r" % byes[0].header("reason"))
+        st = kam.wait_for(lambda: (lambda s: s if s["managed"] == 0 else None)(kam.stats()),
+                          3, "managed == 0")
+        check(st["teardown_session_expired"] == 1, "stats: %r" % st)
+        log = kam.log()
+        check(re.search(r"ended by vos_timer: session-expired", log), "no vos_timer_reason line")
+        no_module_errors(kam)
+    finally:
+        kam.stop()
+
+
+def test_silent_callee_session_expired():
+    """Callee silent to in-dialog requests: BYE to both legs inside
+    [session_ttl, session_ttl + 2.5 s] after the last confirmation."""
+    _dead_callee_case(0, TTL, TTL + 2.5, "tsilent")
+
+
+def test_silent_callee_early_hangup():
+    """early_hangup 2: the same BYE comes 2 s later."""
+    _dead_callee_case(2, TTL + 2, TTL + 2 + 2.5, "tgrace")
+
+
+def test_callee_answers_in_grace():
+    """early_hangup 2 and a callee frozen through the window that answers
+    the grace probe: the call is kept, no BYE from the proxy."""
+    wd = workdir("tsaved")
+    kam = Kamailio(wd, dict(TIMER_DEFS, VT_EARLY_HANGUP=2)).start()
+    try:
+        uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=4), sc.callee())
+        t0 = time.time()
+        kam.wait_for(lambda: kam.stats()["timer"] == 1, 5, "call answered")
+        t_ans = time.time()
+        os.kill(uas.proc.pid, signal.SIGSTOP)  # frozen: probes queue unanswered
+        # Window verdict at ttl + fr_timer (5 s), grace probe then, its tm
+        # timeout 1 s later: wake the callee in between.
+        time.sleep(max(0, t_ans + TTL + 1.35 - time.time()))
+        st = kam.rpc_struct("vos_timer.list")
+        os.kill(uas.proc.pid, signal.SIGCONT)
+        check(st and st[0]["state"] == "grace", "not in grace before the wake-up: %r" % st)
+        check(uac.wait(40) == 0, "caller failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+        for side in (uac, uas):
+            check(not proxy_byes(side), "%s got a BYE from the proxy" % side.name)
+        st = kam.stats()
+        check(st["teardown_total"] == 0, "the call was ended: %r" % st)
+        check(st["probes_failed"] >= 2, "no unanswered probes counted: %r" % st)
+        no_module_errors(kam)
+    finally:
+        kam.stop()
+
+
+def test_callee_481_leg_gone():
+    """A 481 from the callee: BYE to both legs right after, reason leg-gone."""
+    wd = workdir("t481")
+    kam = Kamailio(wd, dict(TIMER_DEFS, VT_EARLY_HANGUP=2)).start()
+    try:
+        uac, uas = start_call(wd, kam, sc.caller(SE), sc.callee(codes={"UPDATE": 481}))
+        check(uac.wait(30) == 0, "caller failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+        ans481 = [m for m in uas.messages() if m.sent and m.status == 481]
+        check(len(ans481) == 1, "callee sent %d 481s" % len(ans481))
+        for side in (uac, uas):
+            byes = proxy_byes(side)
+            check(len(byes) == 1, "%s got %d proxy BYEs" % (side.name, len(byes)))
+            dt = byes[0].ts - ans481[0].ts
+            check(0 <= dt <= 0.5, "%s BYE %.2fs after the 481" % (side.name, dt))
+            check('text="leg-gone"' in byes[0].header("reason"), "reason %r" % byes[0].header("reason"))
+        kam.wait_for(lambda: kam.stats()["managed"] == 0, 3, "managed == 0")
+        st = kam.stats()
+        check(st["teardown_leg_gone"] == 1 and st["teardown_total"] == 1, "stats: %r" % st)
+        no_module_errors(kam)
+    finally:
+        kam.stop()
+
+
+def _refresh_case(method, name):
+    wd = workdir(name)
+    kam = Kamailio(wd, TIMER_DEFS).start()
+    try:
+        # Refreshes every 1.5 s < I: no probe is ever due.
+        uac, uas = start_call(wd, kam, sc.caller(SE, refresh_every_ms=1500, refresh_count=6,
+                                                 refresh_method=method), sc.callee())
+        check(uac.wait(30) == 0, "caller failed (got a probe?):\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+        check(len(uas.find(False, method)) >= 6 if method == "UPDATE" else
+              len([m for m in uas.find(False, "INVITE")]) == 7, "refreshes did not reach the callee")
+        for side in (uac, uas):
+            got = [m for m in probes(side) if m.header("reason") is None and
+                   (method != "UPDATE" or side is uac)]
+            check(not got, "%s was probed %d times" % (side.name, len(got)))
+        st = kam.stats()
+        check(st["probes_sent"] == 0 and st["teardown_total"] == 0, "stats: %r" % st)
+        no_module_errors(kam)
+    finally:
+        kam.stop()
+
+
+def test_reinvite_refreshes_mean_no_probes():
+    """Endpoints refresh by re-INVITE through the proxy more often than I:
+    no probes are sent, the call lives (9 s > 2 windows)."""
+    _refresh_case("INVITE", "trefresh")
+
+
+def test_update_refreshes_mean_no_probes():
+    """The same with UPDATE refreshes."""
+    _refresh_case("UPDATE", "trefreshu")
+
+
+def _wire_case(method, name):
+    wd = workdir(name)
+    defs = dict(TIMER_DEFS, VT_PROBE_METHOD='"%s"' % method)
+    kam = Kamailio(wd, defs).start()
+    try:
+        uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=2),
+                              sc.callee(extra_rr=True))
+        check(uac.wait(30) == 0, "caller failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+        inv = uas.find(False, "INVITE")[0]
+        ok = uas.find(True, "INVITE", 200)[0]
+        callee_tag = re.search(r"tag=([^;>\s]+)", ok.header("to")).group(1)
+        caller_tag = re.search(r"tag=([^;>\s]+)", inv.header("from")).group(1)
+        for side in (uas, uac):
+            ps = probes(side)
+            check(len(ps) >= 2, "%s got %d probes" % (side.name, len(ps)))
+            p = ps[0]
+            check(p.method == method, "%s probe method %s" % (side.name, p.method))
+            cseq = int(p.header("cseq").split()[0])
+            # old CSeq: below the caller's INVITE CSeq for the callee; 0 for a
+            # caller that never saw a request from the callee.
+            check(cseq == 0, "%s probe CSeq %d" % (side.name, cseq))
+            check(p.header("call-id") == inv.header("call-id"), "Call-ID differs")
+            to_tag = re.search(r"tag=([^;>\s]+)", p.header("to")).group(1)
+            from_tag = re.search(r"tag=([^;>\s]+)", p.header("from")).group(1)
+            want = (callee_tag, caller_tag) if side is uas else (caller_tag, callee_tag)
+            check((to_tag, from_tag) == want, "%s probe tags to=%s from=%s" % (side.name, to_tag, from_tag))
+        route = probes(uas)[0].all("route")
+        check(route == ["<sip:127.0.0.1:%d;lr>" % uas.port],
+              "callee probe Route %r, want the downstream Record-Route" % route)
+        check(probes(uac)[0].all("route") == [], "caller probe has a Route")
+        check(probes(uac)[0].first_line.startswith("%s sip:alice@127.0.0.1:%d" % (method, uac.port)),
+              "caller probe R-URI %r is not its contact" % probes(uac)[0].first_line)
+        no_module_errors(kam)
+    finally:
+        kam.stop()
+
+
+def test_update_probes_on_the_wire():
+    """UPDATE probes: method, old CSeq, tags, Route from the record-route set."""
+    _wire_case("UPDATE", "twireu")
+
+
+def test_options_probes_on_the_wire():
+    """OPTIONS probes with probe_method OPTIONS."""
+    _wire_case("OPTIONS", "twireo")
+
+
+def test_probe_non_timer():
+    """probe_non_timer=1: a non-timer call is probed and still capped."""
+    wd = workdir("tpnt")
+    kam = Kamailio(wd, dict(TIMER_DEFS, VT_PROBE_NON_TIMER=1, VT_NO_TIMER_LIMIT=7)).start()
+    try:
+        uac, uas = start_call(wd, kam, sc.caller([]), sc.callee())
+        check(uac.wait(30) == 0, "caller failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+        t0 = answer_time(uas)
+        check(len(probes(uas)) == 3, "callee got %d probes, want 3 (2, 4, 6 s)" % len(probes(uas)))
+        byes = proxy_byes(uac)
+        check(len(byes) == 1 and 7 <= byes[0].ts - t0 <= 8.5 and
+              'no-timer-limit' in byes[0].header("reason"), "cap BYE: %r" % [(b.ts - t0) for b in byes])
+        no_module_errors(kam)
+    finally:
+        kam.stop()
+
+
+def test_list_and_stats_show_probing():
+    """vos_timer.list: legs' state and next probe; stats: probe counters."""
+    wd = workdir("tlist")
+    kam = Kamailio(wd, TIMER_DEFS).start()
+    try:
+        uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=2), sc.callee())
+        kam.wait_for(lambda: kam.stats()["timer"] == 1, 5, "call answered")
+        e = kam.rpc_struct("vos_timer.list")[0]
+        check(e["mode"] == "timer" and e["next_action"] == "probe", "entry %r" % e)
+        check(1000 <= e["next_in_ms"] <= 2100, "next probe in %s ms" % e["next_in_ms"])
+        check(e["caller"] == "unconfirmed" and e["callee"] == "unconfirmed", "legs %r" % e)
+        time.sleep(2.5)
+        e = kam.rpc_struct("vos_timer.list")[0]
+        check(e["probes_sent"] == 2 and e["probes_confirmed"] == 2, "after a round %r" % e)
+        check(uac.wait(30) == 0, "caller failed:\n" + uac.output())
+        uas.wait(10)
+        st = kam.stats()
+        check(st["probes_sent"] == 4 and st["probes_confirmed"] == 4, "stats %r" % st)
+        out = kam.rpc("stats.get_statistics", "vos_timer:")
+        check("vos_timer:probes_sent = 4" in out, "counter: " + out)
+    finally:
+        kam.stop()
+
+
+TESTS = [
+    test_live_call_survives_windows,
+    test_silent_callee_session_expired,
+    test_silent_callee_early_hangup,
+    test_callee_answers_in_grace,
+    test_callee_481_leg_gone,
+    test_reinvite_refreshes_mean_no_probes,
+    test_update_refreshes_mean_no_probes,
+    test_update_probes_on_the_wire,
+    test_options_probes_on_the_wire,
+    test_probe_non_timer,
+    test_list_and_stats_show_probing,
+]
