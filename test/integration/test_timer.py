@@ -298,6 +298,37 @@ def test_list_and_stats_show_probing():
         kam.stop()
 
 
+def test_probe_outcome_after_call_end_ignored():
+    """The caller hangs up while the callee's probe is still unanswered: the
+    probe's timeout (tm's 408, 1 s later) finds the call gone and is ignored
+    without error; nothing more is sent to either leg."""
+    wd = workdir("tlate")
+    kam = Kamailio(wd, TIMER_DEFS).start()
+    try:
+        uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=1),
+                              sc.callee(codes={"UPDATE": None}))
+        check(uac.wait(30) == 0, "caller failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+        bye = uas.find(False, "BYE")
+        check(len(bye) == 1 and not bye[0].header("reason"), "callee BYEs %r" % bye)
+        late = probes(uas)
+        check(len(late) == 1, "callee got %d probes" % len(late))
+        check(bye[0].ts - late[0].ts < 1.0, "the BYE came after the probe's life")
+        time.sleep(1.5)  # past the probe's fr_timer: tm reports 408 now
+        st = kam.stats()
+        check(st["managed"] == 0 and st["teardown_total"] == 0, "stats %r" % st)
+        check(st["probes_sent"] == 2 and st["probes_confirmed"] == 1
+              and st["probes_failed"] == 0,
+              "the late outcome was counted: %r" % st)
+        for side in (uac, uas):
+            after = [m for m in side.messages() if not m.sent and m.ts > bye[0].ts
+                     and m.is_request]
+            check(not after, "%s got %r after the BYE" % (side.name, [m.method for m in after]))
+        no_module_errors(kam)
+    finally:
+        kam.stop()
+
+
 TESTS = [
     test_live_call_survives_windows,
     test_silent_callee_session_expired,
@@ -310,4 +341,5 @@ TESTS = [
     test_options_probes_on_the_wire,
     test_probe_non_timer,
     test_list_and_stats_show_probing,
+    test_probe_outcome_after_call_end_ignored,
 ]
