@@ -5,6 +5,7 @@
 #   make build    module only (modules/vos_timer/vos_timer.so)
 #   make run      Kamailio on 127.0.0.1:5060 with kamailio.cfg.sample
 #   make test     unit tests, doc validation, integration tests
+#   make demo     a timer-mode call whose callee goes silent, as a timeline
 #   make doc      validate doc/ and regenerate modules/vos_timer/README
 #
 # KAMAILIO_SRC=/path/to/kamailio builds against your own configured tree.
@@ -13,7 +14,7 @@ SHELL := /bin/bash
 ROOT := $(CURDIR)
 export KAMAILIO_SRC
 
-.PHONY: all deps build run test unit integration doc doc-check clean
+.PHONY: all deps build run test demo unit integration doc doc-check clean
 
 all: build
 
@@ -29,6 +30,9 @@ run: build
 
 test: build
 	@test/run_all.sh
+
+demo: build
+	@python3 scripts/demo.py
 
 unit:
 	@scripts/deps.sh packages

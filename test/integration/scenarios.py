@@ -50,13 +50,16 @@ def caller_invite(invite_hdrs):
         '  <recv response="200" rrs="true"/>\n' + caller_request("ACK", 1)
 
 
-def probe_answers(codes, prefix, action=""):
+def probe_answers(codes, prefix, action="", silent_after=None, counter=None):
     """Alternatives that receive a probe (UPDATE / OPTIONS) and answer it
     with codes[method] (default 200; None: leave it unanswered), then go
-    back to label "loop". Returns (alternatives, answer blocks). SIPp checks
-    an incoming message against the step it is at, so every step that can
-    be waiting when a message comes is a receive: the jumps ride on the
-    receives and sends themselves, never on a separate <nop>."""
+    back to label "loop". silent_after=N: probes after the first N (counted
+    in variable `counter`, which `action` must increment) are left
+    unanswered. Returns (alternatives, answer blocks). SIPp checks an
+    incoming message against the step it is at, so every step that can be
+    waiting when a message comes is a receive: the jumps ride on the
+    receives and sends themselves (and on nops run straight after them),
+    never on a step that waits."""
     alts, blocks = "", ""
     for m in ("UPDATE", "OPTIONS"):
         code = codes.get(m, 200)
@@ -64,8 +67,12 @@ def probe_answers(codes, prefix, action=""):
         alts += '  <recv request="%s" optional="true" next="%s">%s</recv>\n' % (
             m, target, action)
         if code:
-            blocks += '  <label id="%s_%s"/>\n%s' % (
-                prefix, m, reply(code, _text(code), next_label="loop"))
+            blocks += '  <label id="%s_%s"/>\n' % (prefix, m)
+            if silent_after is not None:
+                blocks += ('  <nop><action><test assign_to="quiet" variable="%s" '
+                           'compare="greater_than" value="%d"/></action></nop>\n'
+                           '  <nop next="loop" test="quiet"/>\n' % (counter, silent_after))
+            blocks += reply(code, _text(code), next_label="loop")
     return alts, blocks
 
 
@@ -110,11 +117,13 @@ def caller(invite_hdrs=(), probes_then_bye=None, codes=None, refresh_every_ms=No
     return x
 
 
-def callee(answer_hdrs=(), codes=None, extra_rr=False):
+def callee(answer_hdrs=(), codes=None, extra_rr=False, silent_after=None):
     """Answer the INVITE, then answer probes (codes per method; None: never
     answer) and refreshes until a BYE, answer it and end. extra_rr: pretend
     a downstream proxy by adding a Record-Route for the callee's own
-    address on top (probes to the callee then carry a Route header)."""
+    address on top (probes to the callee then carry a Route header).
+    silent_after=N: answer the first N probes only, as if the endpoint
+    died then (it still answers the BYE, so both ends log it)."""
     codes = codes or {}
     rr = ["Record-Route: <sip:[local_ip]:[local_port];lr>"] if extra_rr else []
     x = HEAD % "callee"
@@ -125,8 +134,13 @@ def callee(answer_hdrs=(), codes=None, extra_rr=False):
                "Contact: <sip:bob@[local_ip]:[local_port]>"] + list(answer_hdrs)
               + ["Content-Length: 0"], extra=' retrans="500"')
     x += '  <recv request="ACK"/>\n'
+    count = ""
+    if silent_after is not None:
+        x += '  <nop><action><assign assign_to="pn" value="0"/></action></nop>\n'
+        count = '<action><add assign_to="pn" value="1"/></action>'
     x += '  <label id="loop"/>\n'
-    alts, blocks = probe_answers(codes, "ans")
+    alts, blocks = probe_answers(codes, "ans", action=count, silent_after=silent_after,
+                                 counter="pn")
     x += alts
     x += '  <recv request="INVITE" optional="true" next="reinvite"/>\n'
     x += '  <recv request="ACK" optional="true" next="loop"/>\n'

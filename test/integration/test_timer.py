@@ -4,10 +4,11 @@ session_ttl 4, update_segment 2 (I = 2 s), tm fr_timer 1000 ms."""
 import os
 import re
 import signal
+import sys
 import time
 
 import scenarios as sc
-from harness import Kamailio, Sipp, check, workdir, TestFailure
+from harness import ROOT, Kamailio, Sipp, check, workdir, TestFailure
 
 TTL = 4
 I_S = 2
@@ -329,6 +330,22 @@ def test_probe_outcome_after_call_end_ignored():
         kam.stop()
 
 
+def test_make_demo():
+    """`make demo`'s script runs and tells the story: probes answered, then
+    unanswered, a session-expired BYE to both legs, the stats."""
+    import subprocess
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "demo.py")],
+                       capture_output=True, text=True, timeout=90,
+                       env=dict(os.environ, VT_TEST_OUT=workdir("tdemo")))
+    out = r.stdout + r.stderr
+    check(r.returncode == 0, "demo failed:\n" + out)
+    check(len(re.findall(r"confirmed$", out, re.M)) >= 4, "no confirmed probes:\n" + out)
+    check("NO ANSWER" in out, "no unanswered probe:\n" + out)
+    byes = re.findall(r"<- BYE from proxy \(vos_timer\)  Reason: .*session-expired", out)
+    check(len(byes) == 2, "want 2 proxy BYEs in the timeline:\n" + out)
+    check(re.search(r"teardown_session_expired: 1", out), "no stats:\n" + out)
+
+
 TESTS = [
     test_live_call_survives_windows,
     test_silent_callee_session_expired,
@@ -342,4 +359,5 @@ TESTS = [
     test_probe_non_timer,
     test_list_and_stats_show_probing,
     test_probe_outcome_after_call_end_ignored,
+    test_make_demo,
 ]
