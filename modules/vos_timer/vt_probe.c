@@ -3,9 +3,10 @@
  *
  * A probe is built from the dialog module's stored state the way the dialog
  * module builds its own BYE and OPTIONS keepalive (dlg_req_within.c
- * build_dlg_t): the leg's contact as target (with a NAT alias restored when
- * there is no route set), the leg's route set, its socket, the dialog's
- * tags. Its CSeq is one the endpoint sees as old, so an RFC 3261 endpoint
+ * build_dlg_t): the leg's contact as target, the leg's route set, its
+ * socket, the dialog's tags. A NAT alias in the contact (nathelper's
+ * set_contact_alias()) is followed by tm itself: t_request_within()
+ * restores it when the leg has no route set, as for the dialog's BYE. Its CSeq is one the endpoint sees as old, so an RFC 3261 endpoint
  * answers 500 and changes nothing - any such answer proves it still holds
  * the dialog:
  *   - to the callee: one below the caller's last CSeq (the callee knows the
@@ -22,7 +23,6 @@
 
 #include "../../core/cfg/cfg_struct.h"
 #include "../../core/dprint.h"
-#include "../../core/dset.h"
 #include "../../core/parser/parse_rr.h"
 #include "../../core/timer_ticks.h"
 #include "../../core/ut.h"
@@ -105,11 +105,10 @@ static int str_to_uint(const str *s, unsigned int *out)
 
 /* Build the tm dialog for a request to leg dir (DLG_CALLER_LEG /
  * DLG_CALLEE_LEG). Mirrors the dialog module's build_dlg_t(). */
-static dlg_t *build_probe_dlg(struct dlg_cell *dlg, int dir,
-		int callee_cseq_known, char *nbuf, int nlen, char *dbuf, int dlen)
+static dlg_t *build_probe_dlg(
+		struct dlg_cell *dlg, int dir, int callee_cseq_known)
 {
 	dlg_t *td;
-	str nuri = STR_NULL, duri = STR_NULL;
 	unsigned int last = 0;
 	int other = (dir == DLG_CALLER_LEG) ? DLG_CALLEE_LEG : DLG_CALLER_LEG;
 
@@ -124,29 +123,15 @@ static dlg_t *build_probe_dlg(struct dlg_cell *dlg, int dir,
 	}
 	memset(td, 0, sizeof(*td));
 
-	if(dlg->route_set[dir].s == NULL || dlg->route_set[dir].len <= 0) {
-		/* NAT: the contact may carry the real address in an alias. */
-		nuri.s = nbuf;
-		nuri.len = nlen;
-		duri.s = dbuf;
-		duri.len = dlen;
-		if(uri_restore_rcv_alias(&dlg->contact[dir], &nuri, &duri) < 0) {
-			nuri.len = 0;
-			duri.len = 0;
-		}
-	} else if(parse_rr_body(dlg->route_set[dir].s, dlg->route_set[dir].len,
-					  &td->route_set)
-			  != 0) {
+	if(dlg->route_set[dir].s != NULL && dlg->route_set[dir].len > 0
+			&& parse_rr_body(dlg->route_set[dir].s, dlg->route_set[dir].len,
+					   &td->route_set)
+					   != 0) {
 		LM_DBG("unusable route set for leg %d\n", dir);
 		pkg_free(td);
 		return NULL;
 	}
-	if(nuri.len > 0 && duri.len > 0) {
-		td->rem_target = nuri;
-		td->dst_uri = duri;
-	} else {
-		td->rem_target = dlg->contact[dir];
-	}
+	td->rem_target = dlg->contact[dir];
 
 	/* tm adds one before sending: loc_seq is the CSeq minus one. */
 	if((dir == DLG_CALLEE_LEG || callee_cseq_known)
@@ -169,14 +154,12 @@ static dlg_t *build_probe_dlg(struct dlg_cell *dlg, int dir,
 static int send_one(struct dlg_cell *dlg, const vt_job_t *job, unsigned int leg)
 {
 	static str m_update = str_init("UPDATE"), m_options = str_init("OPTIONS");
-	char nbuf[MAX_URI_SIZE], dbuf[MAX_URI_SIZE];
 	int dir = (leg == VT_LEG_CALLER) ? DLG_CALLER_LEG : DLG_CALLEE_LEG;
 	uac_req_t uac_r;
 	dlg_t *td;
 	int ret;
 
-	td = build_probe_dlg(dlg, dir, job->callee_cseq_known, nbuf,
-			sizeof(nbuf), dbuf, sizeof(dbuf));
+	td = build_probe_dlg(dlg, dir, job->callee_cseq_known);
 	if(td == NULL)
 		return -1;
 	set_uac_req(&uac_r,

@@ -117,13 +117,15 @@ def caller(invite_hdrs=(), probes_then_bye=None, codes=None, refresh_every_ms=No
     return x
 
 
-def callee(answer_hdrs=(), codes=None, extra_rr=False, silent_after=None):
+def callee(answer_hdrs=(), codes=None, extra_rr=False, silent_after=None,
+           contact="<sip:bob@[local_ip]:[local_port]>"):
     """Answer the INVITE, then answer probes (codes per method; None: never
     answer) and refreshes until a BYE, answer it and end. extra_rr: pretend
     a downstream proxy by adding a Record-Route for the callee's own
     address on top (probes to the callee then carry a Route header).
     silent_after=N: answer the first N probes only, as if the endpoint
-    died then (it still answers the BYE, so both ends log it)."""
+    died then (it still answers the BYE, so both ends log it).
+    contact: the Contact header value the callee sends."""
     codes = codes or {}
     rr = ["Record-Route: <sip:[local_ip]:[local_port];lr>"] if extra_rr else []
     x = HEAD % "callee"
@@ -131,7 +133,7 @@ def callee(answer_hdrs=(), codes=None, extra_rr=False, silent_after=None):
     x += send(["SIP/2.0 200 OK", "[last_Via:]", "[last_From:]",
                "[last_To:];tag=[pid]SIPpTag01[call_number]", "[last_Call-ID:]",
                "[last_CSeq:]"] + rr + ["[last_Record-Route:]",
-               "Contact: <sip:bob@[local_ip]:[local_port]>"] + list(answer_hdrs)
+               "Contact: " + contact] + list(answer_hdrs)
               + ["Content-Length: 0"], extra=' retrans="500"')
     x += '  <recv request="ACK"/>\n'
     count = ""
@@ -147,7 +149,7 @@ def callee(answer_hdrs=(), codes=None, extra_rr=False, silent_after=None):
     x += '  <recv request="BYE" next="got_bye"/>\n'
     x += blocks
     x += '  <label id="reinvite"/>\n' + reply(
-        200, "OK", ["Contact: <sip:bob@[local_ip]:[local_port]>"], next_label="loop")
+        200, "OK", ["Contact: " + contact], next_label="loop")
     x += '  <label id="got_bye"/>\n' + reply(200, "OK") + TAIL
     return x
 

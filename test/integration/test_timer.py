@@ -257,6 +257,33 @@ def test_options_probes_on_the_wire():
     _wire_case("OPTIONS", "twireo")
 
 
+def test_probes_follow_nat_alias():
+    """A callee behind NAT: its Contact names an unreachable private
+    address and carries the real one in an alias parameter (as nathelper's
+    set_contact_alias() writes it). Probes go to the alias address like the
+    dialog module's BYE, with the Contact (alias removed) as request URI,
+    and the call lives."""
+    wd = workdir("tnat")
+    kam = Kamailio(wd, TIMER_DEFS).start()
+    try:
+        contact = "<sip:bob@192.0.2.1:5999;alias=[local_ip]~[local_port]~1>"
+        uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=3),
+                              sc.callee(contact=contact))
+        check(uac.wait(30) == 0, "caller failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+        ps = probes(uas)
+        check(len(ps) >= 3, "callee got %d probes through the alias" % len(ps))
+        check(all(p.first_line.startswith("UPDATE sip:bob@192.0.2.1:5999 ") for p in ps),
+              "probe R-URI %r" % ps[0].first_line)
+        for side in (uac, uas):
+            check(not proxy_byes(side), "%s got a BYE from the proxy" % side.name)
+        st = kam.stats()
+        check(st["teardown_total"] == 0 and st["probes_failed"] == 0, "stats %r" % st)
+        no_module_errors(kam)
+    finally:
+        kam.stop()
+
+
 def test_probe_non_timer():
     """probe_non_timer=1: a non-timer call is probed and still capped."""
     wd = workdir("tpnt")
@@ -356,6 +383,7 @@ TESTS = [
     test_update_refreshes_mean_no_probes,
     test_update_probes_on_the_wire,
     test_options_probes_on_the_wire,
+    test_probes_follow_nat_alias,
     test_probe_non_timer,
     test_list_and_stats_show_probing,
     test_probe_outcome_after_call_end_ignored,
