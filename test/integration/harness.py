@@ -139,6 +139,15 @@ class Kamailio:
         with open(self.log_path, errors="replace") as f:
             return f.read()
 
+    def wait_log(self, pattern, timeout_s, what):
+        """Log lines come from whichever process ran the route (the dialog's
+        end route runs when the BYE's reply arrives), possibly after the
+        state we waited on changed: poll for them."""
+        try:
+            return self.wait_for(lambda: re.search(pattern, self.log()), timeout_s, what)
+        except TestFailure:
+            raise TestFailure("no log line for %s; log tail:\n%s" % (what, self.log_tail()))
+
     def log_tail(self, n=30):
         return "\n".join(self.log().splitlines()[-n:])
 

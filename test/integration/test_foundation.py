@@ -63,9 +63,8 @@ def test_no_timer_call_capped():
               "teardown_no_timer_limit = %s" % st["teardown_no_timer_limit"])
         check(st["teardown_total"] == 1, "teardown_total = %s" % st["teardown_total"])
         # The dialog variable was set before the BYE (the sample logs it).
-        log = kam.log()
-        check(re.search(r"ended by vos_timer: no-timer-limit .*%s" % re.escape(callid), log),
-              "no vos_timer_reason log line for %s" % callid)
+        kam.wait_log(r"ended by vos_timer: no-timer-limit .*%s" % re.escape(callid), 3,
+                     "vos_timer_reason of %s" % callid)
         out = kam.rpc("stats.get_statistics", "vos_timer:")
         check("vos_timer:teardown_no_timer_limit = 1" in out,
               "counter not visible in stats.get_statistics:\n" + out)
