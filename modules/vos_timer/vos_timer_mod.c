@@ -5,11 +5,13 @@
  * vos_timer_manage() are capped (non-timer mode) or, in timer mode, watched
  * within session_ttl windows. Where each part lives:
  *   vt_params.c  parameter table and validation (pure)
- *   vt_headers.c timer-support facts from headers (pure)
+ *   vt_headers.c session-timer header parsing and facts (pure)
+ *   vt_rfc4028.c the proxy's RFC 4028 decisions on an INVITE (pure)
  *   vt_policy.c  per-call decisions: state, deadlines, actions (pure)
  *   vt_heap.c    deadline heap (pure)
  *   vt_store.c   shm records + heap under one lock
  *   vt_dialog.c  dialog callbacks, managing and ending calls
+ *   vt_sip.c     headers of Kamailio messages, 422, INVITE rewrites
  *   vt_probe.c   probe requests (tm) and their outcomes
  *   vt_timer.c   the timer process running deadlines
  *   vt_rpc.c     RPC commands;  vt_stats.c  counters
@@ -26,6 +28,7 @@
 #include "vt_params.h"
 #include "vt_probe.h"
 #include "vt_rpc.h"
+#include "vt_sip.h"
 #include "vt_stats.h"
 #include "vt_store.h"
 #include "vt_timer.h"
@@ -36,6 +39,7 @@ MODULE_VERSION
 #define VT_RET_OK 1
 #define VT_RET_BAD_OVERRIDE -1 /* managed, with the module settings */
 #define VT_RET_NOT_MANAGED -2
+#define VT_RET_REJECTED -3 /* answered 422 (RFC 4028): the script exits */
 
 /* Module settings as parsed from modparam (pkg, parse time)... */
 static vt_params_t vt_modparams;
@@ -158,7 +162,7 @@ static int mod_init(void)
 		LM_WARN("no_timer_limit is 0: calls whose caller does not support "
 				"session timers have no length cap\n");
 
-	if(vt_dialog_bind() < 0 || vt_probe_bind() < 0)
+	if(vt_dialog_bind() < 0 || vt_probe_bind() < 0 || vt_sip_bind() < 0)
 		return -1;
 	vt_defaults = shm_malloc(sizeof(*vt_defaults));
 	if(vt_defaults == NULL) {
@@ -206,6 +210,17 @@ static void mod_destroy(void)
 	}
 }
 
+static int vt_manage_with(struct sip_msg *msg, const vt_params_t *p, int bad)
+{
+	int r = vt_dialog_manage(msg, p, vt_fr_timer_ms);
+
+	if(r == VT_MANAGE_REJECTED)
+		return VT_RET_REJECTED;
+	if(r < 0)
+		return VT_RET_NOT_MANAGED;
+	return bad ? VT_RET_BAD_OVERRIDE : VT_RET_OK;
+}
+
 /* Settings for a new call: the module's, then the overrides. A bad override
  * string leaves the module settings in force (the call stays protected). */
 static int vt_manage(struct sip_msg *msg, const str *overrides)
@@ -224,9 +239,7 @@ static int vt_manage(struct sip_msg *msg, const str *overrides)
 		p = *vt_defaults;
 		bad = 1;
 	}
-	if(vt_dialog_manage(msg, &p, vt_fr_timer_ms) < 0)
-		return VT_RET_NOT_MANAGED;
-	return bad ? VT_RET_BAD_OVERRIDE : VT_RET_OK;
+	return vt_manage_with(msg, &p, bad);
 }
 
 static int w_vos_timer_manage0(struct sip_msg *msg, char *p1, char *p2)
@@ -241,9 +254,7 @@ static int w_vos_timer_manage1(struct sip_msg *msg, char *p1, char *p2)
 	if(fixup_get_svalue(msg, (gparam_t *)p1, &s) < 0) {
 		LM_ERR("vos_timer_manage(): cannot evaluate the overrides; module "
 			   "settings used\n");
-		return vt_dialog_manage(msg, vt_defaults, vt_fr_timer_ms) < 0
-					   ? VT_RET_NOT_MANAGED
-					   : VT_RET_BAD_OVERRIDE;
+		return vt_manage_with(msg, vt_defaults, 1);
 	}
 	return vt_manage(msg, &s);
 }

@@ -19,7 +19,8 @@
 #include "../dialog/dlg_hash.h"
 
 #include "vt_dialog.h"
-#include "vt_headers.h"
+#include "vt_rfc4028.h"
+#include "vt_sip.h"
 #include "vt_stats.h"
 
 static struct dlg_binds vt_dlgb;
@@ -39,22 +40,6 @@ int vt_dialog_bind(void)
 		return -1;
 	}
 	return 0;
-}
-
-static void msg_facts(struct sip_msg *msg, vt_timer_facts_t *f)
-{
-	struct hdr_field *hf;
-
-	memset(f, 0, sizeof(*f));
-	if(msg == NULL || msg == FAKED_REPLY)
-		return;
-	if(parse_headers(msg, HDR_EOH_F, 0) < 0) {
-		/* What was parsed still counts; the rest cannot be read. */
-		LM_WARN("cannot parse all headers; timer facts from those read\n");
-	}
-	for(hf = msg->headers; hf; hf = hf->next)
-		vt_facts_add_header(
-				f, hf->name.s, hf->name.len, hf->body.s, hf->body.len);
 }
 
 /* A 2xx to a re-INVITE or UPDATE relayed within the dialog: an end-to-end
@@ -80,7 +65,8 @@ static void vt_dlg_event(
 		struct dlg_cell *dlg, int type, struct dlg_cb_params *params)
 {
 	vt_dlg_key_t key = {dlg->h_entry, dlg->h_id};
-	vt_timer_facts_t f;
+	vt_msg_timer_t mt;
+	vt_answer_t ans;
 
 	switch(type) {
 		case DLGCB_REQ_WITHIN:
@@ -94,14 +80,27 @@ static void vt_dlg_event(
 			break;
 		case DLGCB_CONFIRMED_NA:
 		case DLGCB_CONFIRMED:
-			/* The 2xx (or, if we missed it, the ACK): the call is up. */
-			msg_facts(type == DLGCB_CONFIRMED_NA ? params->rpl : NULL, &f);
-			if(vt_store_answered(key, &dlg->tag[DLG_CALLEE_LEG],
-					   f.has_session_expires, vt_now_ms())
+			/* The 2xx (or, if we missed it, the ACK): the call is up.
+			 * RFC 4028 section 8.2: a well-formed Session-Expires in the
+			 * 2xx is the negotiated interval and puts the call in timer
+			 * mode; an untrusted one keeps the no_timer_limit cap. */
+			vt_sip_facts(type == DLGCB_CONFIRMED_NA ? params->rpl : NULL, &mt);
+			ans.se_s = mt.f.se == VT_HV_OK ? mt.f.se_val.secs : 0;
+			ans.refresher = mt.f.se == VT_HV_OK ? (uint8_t)mt.f.se_val.refresher
+												: VT_REFRESHER_NONE;
+			if(vt_store_answered(key, &dlg->tag[DLG_CALLEE_LEG], &ans,
+					   vt_now_ms())
 					< 0)
 				LM_ERR("call-id [%.*s]: out of shared memory, call stays "
 					   "unscheduled\n",
 						dlg->callid.len, dlg->callid.s);
+			if(vt_facts_untrusted(&mt.f)) {
+				LM_WARN("call-id [%.*s]: malformed or repeated "
+						"Session-Expires/Min-SE in the 2xx: the call keeps "
+						"the no_timer_limit cap\n",
+						dlg->callid.len, dlg->callid.s);
+				vt_store_distrust(key, vt_now_ms());
+			}
 			break;
 		default:
 			/* BYE, failure, CANCEL, dialog timeout or destruction. */
@@ -114,8 +113,10 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 		unsigned int probe_timeout_ms)
 {
 	struct dlg_cell *dlg;
-	vt_timer_facts_t f;
+	vt_msg_timer_t mt;
+	vt_se_decision_t d;
 	vt_dlg_key_t key;
+	uint32_t se_s;
 	int r;
 
 	if(msg->first_line.type != SIP_REQUEST
@@ -131,6 +132,16 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 		LM_ERR("vos_timer_manage(): not an initial INVITE (To has a tag)\n");
 		return -1;
 	}
+	/* RFC 4028 section 8.1 first: a 422 needs no dialog. */
+	vt_sip_facts(msg, &mt);
+	d = vt_rfc4028_invite(&mt.f, params);
+	if(d.action == VT_SE_REJECT) {
+		LM_INFO("Session-Expires %u below min_se %d from a caller that "
+				"supports session timers: 422 with Min-SE %u\n",
+				mt.f.se_val.secs, params->min_se_s, d.min_se_s);
+		return vt_sip_reply_422(msg, d.min_se_s) == 0 ? VT_MANAGE_REJECTED
+													 : -1;
+	}
 	dlg = vt_dlgb.get_dlg(msg);
 	if(dlg == NULL) {
 		LM_ERR("vos_timer_manage(): no dialog for this INVITE: call "
@@ -139,12 +150,13 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 		return -1;
 	}
 
-	msg_facts(msg, &f);
 	key.h_entry = dlg->h_entry;
 	key.h_id = dlg->h_id;
+	se_s = mt.f.se != VT_HV_OK ? 0
+			: d.action == VT_SE_REWRITE ? d.se_s : mt.f.se_val.secs;
 	r = vt_store_manage(key, &dlg->callid, &dlg->tag[DLG_CALLER_LEG], params,
-			vt_facts_timer_capable(&f) ? VT_MODE_TIMER : VT_MODE_NON_TIMER,
-			probe_timeout_ms, vt_now_ms());
+			vt_facts_timer_capable(&mt.f) ? VT_MODE_TIMER : VT_MODE_NON_TIMER,
+			se_s, probe_timeout_ms, vt_now_ms());
 	if(r == 1
 			&& vt_dlgb.register_dlgcb(dlg, VT_DLG_EVENTS, vt_dlg_event, NULL, NULL)
 					   != 0) {
@@ -156,6 +168,18 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 	if(r < 0)
 		LM_ERR("call-id [%.*s]: cannot put the call under management\n",
 				dlg->callid.len, dlg->callid.s);
+	if(r == 1) {
+		/* New call: the proxy's RFC 4028 part on the forwarded INVITE. */
+		if(vt_facts_untrusted(&mt.f)) {
+			LM_WARN("call-id [%.*s]: malformed or repeated "
+					"Session-Expires/Min-SE: forwarded unchanged, the call "
+					"keeps the no_timer_limit cap\n",
+					dlg->callid.len, dlg->callid.s);
+			vt_store_distrust(key, vt_now_ms());
+		}
+		if(d.action == VT_SE_REWRITE)
+			vt_sip_rewrite(msg, &mt, &d);
+	}
 	vt_dlgb.release_dlg(dlg);
 	return r < 0 ? -1 : 1;
 }

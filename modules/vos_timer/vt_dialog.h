@@ -14,7 +14,8 @@
 int vt_dialog_bind(void);
 
 /* vos_timer_manage() on an initial INVITE. 1 managed (or already), -1 error
- * (logged). */
+ * (logged), VT_MANAGE_REJECTED: answered 422 (RFC 4028), not managed. */
+#define VT_MANAGE_REJECTED 2
 int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 		unsigned int probe_timeout_ms);
 

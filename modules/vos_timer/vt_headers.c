@@ -1,66 +1,276 @@
 /*
- * vos_timer: header facts for timer-mode detection (pure C).
+ * vos_timer: RFC 4028 header parsing and timer facts (pure C).
+ *
+ * Everything here reads at most len bytes of a body that is not
+ * NUL-terminated, allocates nothing and keeps no state: the input comes
+ * from the network and this file is fuzzed (test/fuzz/fuzz_headers.c).
+ * Case-insensitive comparisons are ASCII-only on purpose: strcasecmp
+ * follows the locale, SIP's grammar does not.
  */
 #include <string.h>
-#include <strings.h>
 
 #include "vt_headers.h"
 
-int vt_hdr_name_is(const char *name, size_t len, const char *long_name,
-		char compact)
+static int is_ws(unsigned char c)
 {
-	size_t ll = strlen(long_name);
-
-	if(name == NULL)
-		return 0;
-	if(compact != 0 && len == 1
-			&& (name[0] | 0x20) == (compact | 0x20))
-		return 1;
-	return len == ll && strncasecmp(name, long_name, ll) == 0;
+	/* RFC 3261 LWS, folding included: the glue hands bodies as received */
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static int is_lws(char c)
+static int is_digit(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+	return c >= '0' && c <= '9';
+}
+
+static int is_hexdig(unsigned char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* RFC 3261 section 25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*"
+ * / "_" / "+" / "`" / "'" / "~") */
+static int is_token_char(unsigned char c)
+{
+	if(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return 1;
+	return c != 0 && strchr("-.!%*_+`'~", c) != NULL;
+}
+
+static unsigned char lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+/* s[0..len) equals the NUL-terminated ASCII literal lit, ignoring case */
+static int eq_nocase(const char *s, size_t len, const char *lit)
+{
+	size_t i;
+
+	for(i = 0; i < len; i++) {
+		if(lit[i] == '\0'
+				|| lower((unsigned char)s[i]) != lower((unsigned char)lit[i]))
+			return 0;
+	}
+	return lit[len] == '\0';
+}
+
+static size_t skip_ws(const char *s, size_t len, size_t i)
+{
+	while(i < len && is_ws((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+static size_t skip_token(const char *s, size_t len, size_t i)
+{
+	while(i < len && is_token_char((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+/* quoted-string from the opening DQUOTE at s[i]: qdtext is LWS, %x21,
+ * %x23-5B, %x5D-7E or UTF8-NONASCII (any byte >= 0x80 here); quoted-pair is
+ * "\" followed by %x00-09 / %x0B-0C / %x0E-7F. Returns the index past the
+ * closing DQUOTE, or 0 (never a valid end: it is past the opening one) when
+ * the string is not well-formed or not closed within len. */
+static size_t skip_quoted(const char *s, size_t len, size_t i)
+{
+	unsigned char c;
+
+	for(i++; i < len; i++) {
+		c = (unsigned char)s[i];
+		if(c == '"')
+			return i + 1;
+		if(c == '\\') {
+			if(++i == len)
+				return 0;
+			c = (unsigned char)s[i];
+			if(c == '\r' || c == '\n' || c > 0x7f)
+				return 0;
+		} else if(c < 0x20 && !is_ws(c)) {
+			return 0;
+		} else if(c == 0x7f) {
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* IPv6reference of a "host" gen-value, loosely: "[" 1*(HEXDIG / ":" /
+ * ".") "]". Returns the index past "]", or 0. */
+static size_t skip_ipv6ref(const char *s, size_t len, size_t i)
+{
+	size_t start = ++i;
+
+	while(i < len
+			&& (is_hexdig((unsigned char)s[i]) || s[i] == ':' || s[i] == '.'))
+		i++;
+	if(i == start || i == len || s[i] != ']')
+		return 0;
+	return i + 1;
+}
+
+/* One "; name [= value]" after the number, starting at the ';' at s[i].
+ * Returns the index past the parameter (and its trailing blanks), or 0
+ * when it is malformed. */
+static size_t parse_param(const char *s, size_t len, size_t i,
+		int with_refresher, vt_refresher_t *refresher)
+{
+	size_t name_off, name_len, val_off = 0, val_len = 0;
+	int has_val = 0, quoted = 0;
+	vt_refresher_t r;
+
+	i = skip_ws(s, len, i + 1);
+	name_off = i;
+	i = skip_token(s, len, i);
+	name_len = i - name_off;
+	if(name_len == 0)
+		return 0;
+	i = skip_ws(s, len, i);
+	if(i < len && s[i] == '=') {
+		i = skip_ws(s, len, i + 1);
+		val_off = i;
+		if(i < len && s[i] == '"') {
+			quoted = 1;
+			i = skip_quoted(s, len, i);
+		} else if(i < len && s[i] == '[') {
+			i = skip_ipv6ref(s, len, i);
+		} else {
+			i = skip_token(s, len, i);
+		}
+		if(i <= val_off)
+			return 0;
+		val_len = i - val_off;
+		has_val = 1;
+	}
+	if(with_refresher && eq_nocase(s + name_off, name_len, "refresher")) {
+		/* RFC 4028: refresher-param = "refresher" EQUAL ("uas" / "uac"),
+		 * a bare token; once only, or the peers' roles are ambiguous */
+		if(!has_val || quoted || *refresher != VT_REFRESHER_NONE)
+			return 0;
+		if(eq_nocase(s + val_off, val_len, "uac"))
+			r = VT_REFRESHER_UAC;
+		else if(eq_nocase(s + val_off, val_len, "uas"))
+			r = VT_REFRESHER_UAS;
+		else
+			return 0;
+		*refresher = r;
+	}
+	return skip_ws(s, len, i);
+}
+
+vt_hval_t vt_parse_delta(
+		const char *body, size_t len, int with_refresher, vt_delta_t *out)
+{
+	vt_delta_t d;
+	uint64_t v = 0;
+	size_t i;
+
+	if(body == NULL || len == 0)
+		return VT_HV_MALFORMED;
+	memset(&d, 0, sizeof(d));
+	i = skip_ws(body, len, 0);
+	d.num_off = i;
+	/* stop as soon as the value is above the ceiling, so the 64-bit
+	 * accumulator cannot overflow however long the run of digits is
+	 * (leading zeros keep it at 0) */
+	while(i < len && is_digit((unsigned char)body[i])) {
+		v = v * 10 + (uint64_t)(body[i] - '0');
+		if(v > VT_DELTA_MAX)
+			return VT_HV_MALFORMED;
+		i++;
+	}
+	d.num_len = i - d.num_off;
+	if(d.num_len == 0)
+		return VT_HV_MALFORMED; /* empty, blank, sign, or not a number */
+	d.secs = (uint32_t)v;
+	i = skip_ws(body, len, i);
+	while(i < len) {
+		if(body[i] != ';')
+			return VT_HV_MALFORMED; /* "18 00", "1800, 90", "1800x" */
+		i = parse_param(body, len, i, with_refresher, &d.refresher);
+		if(i == 0)
+			return VT_HV_MALFORMED;
+	}
+	if(out != NULL)
+		*out = d;
+	return VT_HV_OK;
+}
+
+int vt_hdr_name_is(
+		const char *name, size_t len, const char *long_name, char compact)
+{
+	if(name == NULL || long_name == NULL)
+		return 0;
+	if(compact != 0 && len == 1
+			&& lower((unsigned char)name[0]) == lower((unsigned char)compact))
+		return 1;
+	return eq_nocase(name, len, long_name);
 }
 
 int vt_token_list_has(const char *body, size_t len, const char *token)
 {
-	size_t tl = strlen(token);
-	const char *p = body, *end = body + len, *item_end, *a, *b;
+	size_t tl, i = 0, a, b;
 
-	if(body == NULL)
+	if(body == NULL || token == NULL || (tl = strlen(token)) == 0)
 		return 0;
-	while(p < end) {
-		item_end = memchr(p, ',', (size_t)(end - p));
-		if(item_end == NULL)
-			item_end = end;
-		a = p;
-		b = item_end;
-		while(a < b && is_lws(*a))
-			a++;
-		while(b > a && is_lws(b[-1]))
+	while(i < len) {
+		b = i;
+		while(b < len && body[b] != ',')
+			b++;
+		a = skip_ws(body, b, i);
+		i = b + 1;
+		while(b > a && is_ws((unsigned char)body[b - 1]))
 			b--;
-		if((size_t)(b - a) == tl && strncasecmp(a, token, tl) == 0)
+		if(b - a == tl && eq_nocase(body + a, tl, token))
 			return 1;
-		p = item_end + 1;
 	}
 	return 0;
+}
+
+/* A second header of a kind makes it DUPLICATE for good: which of two
+ * values would the peers have used? Its value is cleared so that no caller
+ * reads a stale one. */
+static void add_delta(vt_hval_t *hv, vt_delta_t *val, const char *body,
+		size_t blen, int with_refresher)
+{
+	if(*hv != VT_HV_ABSENT) {
+		*hv = VT_HV_DUPLICATE;
+		memset(val, 0, sizeof(*val));
+		return;
+	}
+	*hv = vt_parse_delta(body, blen, with_refresher, val);
 }
 
 void vt_facts_add_header(vt_timer_facts_t *f, const char *name, size_t nlen,
 		const char *body, size_t blen)
 {
+	if(f == NULL)
+		return;
 	if(vt_hdr_name_is(name, nlen, "Session-Expires", 'x')) {
-		f->has_session_expires = 1;
-	} else if(vt_hdr_name_is(name, nlen, "Supported", 'k')
-			  || vt_hdr_name_is(name, nlen, "Require", 0)) {
+		add_delta(&f->se, &f->se_val, body, blen, 1);
+	} else if(vt_hdr_name_is(name, nlen, "Min-SE", 0)) {
+		add_delta(&f->min_se, &f->min_se_val, body, blen, 0);
+	} else if(vt_hdr_name_is(name, nlen, "Supported", 'k')) {
 		if(vt_token_list_has(body, blen, "timer"))
 			f->supports_timer = 1;
+	} else if(vt_hdr_name_is(name, nlen, "Require", 0)) {
+		if(vt_token_list_has(body, blen, "timer"))
+			f->requires_timer = 1;
 	}
 }
 
 int vt_facts_timer_capable(const vt_timer_facts_t *f)
 {
-	return f->has_session_expires || f->supports_timer;
+	return f->se == VT_HV_OK || f->supports_timer || f->requires_timer;
+}
+
+static int hval_untrusted(vt_hval_t hv)
+{
+	return hv == VT_HV_MALFORMED || hv == VT_HV_DUPLICATE;
+}
+
+int vt_facts_untrusted(const vt_timer_facts_t *f)
+{
+	return hval_untrusted(f->se) || hval_untrusted(f->min_se);
 }

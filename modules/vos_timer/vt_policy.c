@@ -136,10 +136,23 @@ void vt_policy_answered(vt_policy_t *pc, int reply_has_se, uint64_t now_ms)
 		pc->mode = VT_MODE_TIMER;
 	restart_window(pc, now_ms);
 	pc->answered_ms = now_ms;
-	if(pc->mode == VT_MODE_NON_TIMER && pc->params.no_timer_limit_s > 0)
+	if((pc->mode == VT_MODE_NON_TIMER || pc->distrusted)
+			&& pc->params.no_timer_limit_s > 0)
 		pc->cap_ms = vt_deadline_add_ms(
 				now_ms, (uint64_t)pc->params.no_timer_limit_s * 1000);
 	schedule(pc, now_ms);
+}
+
+void vt_policy_distrust(vt_policy_t *pc, uint64_t now_ms)
+{
+	pc->distrusted = 1;
+	if(pc->state != VT_ST_ACTIVE && pc->state != VT_ST_GRACE)
+		return; /* early: answered() sets the cap */
+	if(pc->cap_ms == VT_NO_DEADLINE && pc->params.no_timer_limit_s > 0) {
+		pc->cap_ms = vt_deadline_add_ms(pc->answered_ms,
+				(uint64_t)pc->params.no_timer_limit_s * 1000);
+		schedule(pc, now_ms);
+	}
 }
 
 static unsigned int leg_count(unsigned int legs)

@@ -18,7 +18,9 @@
  *     grace, which starts with one more probe of the unconfirmed legs; a
  *     confirmation of both legs in the grace saves the call.
  * Non-timer mode: teardown at answer + no_timer_limit (no grace); with
- * probe_non_timer the call is also probed as above.
+ * probe_non_timer the call is also probed as above. A call whose
+ * session-timer headers could not be trusted keeps that cap in timer mode
+ * too (vt_policy_distrust).
  */
 #ifndef VT_POLICY_H
 #define VT_POLICY_H
@@ -102,6 +104,7 @@ typedef struct vt_policy {
 	uint8_t confirmed;	 /* legs confirmed since window_ms */
 	uint8_t pending;	 /* legs with a probe outstanding */
 	uint8_t grace_probe; /* the grace's probe round is still due */
+	uint8_t distrusted;	 /* malformed timer headers: capped in any mode */
 } vt_policy_t;
 
 /* A call put under management on its initial INVITE. probe_timeout_ms: tm's
@@ -113,6 +116,11 @@ void vt_policy_init(vt_policy_t *pc, const vt_params_t *params,
  * Session-Expires (which puts the call in timer mode). Only the first call
  * counts; later ones (2xx retransmissions, ACK) change nothing. */
 void vt_policy_answered(vt_policy_t *pc, int reply_has_se, uint64_t now_ms);
+
+/* The call's INVITE or 2xx carried a Session-Expires or Min-SE that
+ * cannot be trusted: it gets the no_timer_limit cap whatever its mode
+ * (from its answer; at once if already answered). */
+void vt_policy_distrust(vt_policy_t *pc, uint64_t now_ms);
 
 /* The deadline next_ms was reached (now_ms >= next_ms). Returns what to do
  * and re-arms next_ms / next_action. For VT_ACT_PROBE the legs are marked

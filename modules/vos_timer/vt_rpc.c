@@ -5,6 +5,7 @@
 #include "../../core/dprint.h"
 #include "../../core/rpc.h"
 
+#include "vt_headers.h"
 #include "vt_policy.h"
 #include "vt_rpc.h"
 #include "vt_stats.h"
@@ -48,6 +49,15 @@ static const char *vt_rpc_list_doc[] = {
 		"many seconds old.",
 		0};
 
+/* Why the next deadline ends the call, or "none" when it does not. */
+static const char *next_reason(const vt_call_view_t *v)
+{
+	return (v->next_action == VT_ACT_TEARDOWN
+				   || v->next_action == VT_ACT_TEARDOWN_RETRY)
+				   ? vt_reason_name(v->reason)
+				   : "none";
+}
+
 static const char *leg_state(const vt_call_view_t *v, unsigned int leg)
 {
 	if(v->confirmed & leg)
@@ -69,7 +79,7 @@ static void vt_rpc_list(rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 400, "age filter must be >= 0 seconds");
 		return;
 	}
-	n = vt_store_views(vt_now_ms(), (uint64_t)min_age_s * 1000, &v);
+	n = vt_store_views(vt_now_ms(), (uint64_t)min_age_s * 1000, NULL, &v);
 	if(n < 0) {
 		rpc->fault(ctx, 500, "Out of memory");
 		return;
@@ -84,10 +94,7 @@ static void vt_rpc_list(rpc_t *rpc, void *ctx)
 				"age_s", (int)(v[i].age_ms / 1000), "next_in_ms",
 				(int)v[i].next_in_ms, "next_action",
 				vt_action_name(v[i].next_action), "next_reason",
-				(v[i].next_action == VT_ACT_TEARDOWN
-						|| v[i].next_action == VT_ACT_TEARDOWN_RETRY)
-						? vt_reason_name(v[i].reason)
-						: "none",
+				next_reason(&v[i]),
 				"caller", leg_state(&v[i], VT_LEG_CALLER), "callee",
 				leg_state(&v[i], VT_LEG_CALLEE), "probes_sent",
 				(int)v[i].probes_sent, "probes_confirmed",
@@ -97,7 +104,70 @@ static void vt_rpc_list(rpc_t *rpc, void *ctx)
 	vt_store_views_free(v, n);
 }
 
+static const char *vt_rpc_show_doc[] = {
+		"One managed call in detail: mode, RFC 4028 values, window, legs, "
+		"next deadline, probes, settings. Argument: the Call-ID.",
+		0};
+
+static const char *refresher_name(int r)
+{
+	return r == VT_REFRESHER_UAC ? "uac" : r == VT_REFRESHER_UAS ? "uas" : "none";
+}
+
+static void vt_rpc_show(rpc_t *rpc, void *ctx)
+{
+	vt_call_view_t *v = NULL;
+	str callid = STR_NULL;
+	int n, i;
+	void *h;
+
+	if(rpc->scan(ctx, "S", &callid) < 1 || callid.len <= 0) {
+		rpc->fault(ctx, 400, "Call-ID missing");
+		return;
+	}
+	n = vt_store_views(vt_now_ms(), 0, &callid, &v);
+	if(n < 0) {
+		rpc->fault(ctx, 500, "Out of memory");
+		return;
+	}
+	if(n == 0) {
+		rpc->fault(ctx, 404, "No managed call with this Call-ID");
+		return;
+	}
+	/* One entry per dialog: a Call-ID can name several (forked spirals). */
+	for(i = 0; i < n; i++) {
+		if(rpc->add(ctx, "{", &h) < 0) {
+			rpc->fault(ctx, 500, "Server failure");
+			break;
+		}
+		rpc->struct_add(h, "Sssddddssdssssdddsddddd", "call_id", &v[i].callid,
+				"mode", vt_mode_name(v[i].mode), "state",
+				vt_state_name(v[i].state), "age_s", (int)(v[i].age_ms / 1000),
+				"invite_session_expires", (int)v[i].invite_se_s,
+				"session_expires", (int)v[i].se_s, "window_age_ms",
+				(int)v[i].window_age_ms, "refresher",
+				refresher_name(v[i].refresher), "headers_trusted",
+				v[i].distrusted ? "no" : "yes", "next_in_ms",
+				(int)v[i].next_in_ms, "next_action",
+				vt_action_name(v[i].next_action), "next_reason",
+				next_reason(&v[i]),
+				"caller", leg_state(&v[i], VT_LEG_CALLER), "callee",
+				leg_state(&v[i], VT_LEG_CALLEE), "probes_sent",
+				(int)v[i].probes_sent, "probes_confirmed",
+				(int)v[i].probes_confirmed, "probes_failed",
+				(int)v[i].probes_failed, "probe_method",
+				v[i].params.probe_method == VT_PROBE_OPTIONS ? "OPTIONS"
+															 : "UPDATE",
+				"session_ttl", v[i].params.session_ttl_s, "update_segment",
+				v[i].params.update_segment, "early_hangup",
+				v[i].params.early_hangup_s, "no_timer_limit",
+				v[i].params.no_timer_limit_s, "min_se", v[i].params.min_se_s);
+	}
+	vt_store_views_free(v, n);
+}
+
 rpc_export_t vt_rpc_cmds[] = {
 		{"vos_timer.stats", vt_rpc_stats, vt_rpc_stats_doc, 0},
 		{"vos_timer.list", vt_rpc_list, vt_rpc_list_doc, RET_ARRAY},
+		{"vos_timer.show", vt_rpc_show, vt_rpc_show_doc, RET_ARRAY},
 		{0, 0, 0, 0}};

@@ -23,7 +23,10 @@ typedef struct vt_call {
 	vt_dlg_key_t key;
 	uint64_t managed_ms;
 	vt_policy_t pol;
-	uint8_t flags; /* VT_F_* */
+	uint32_t invite_se_s; /* Session-Expires forwarded with the INVITE */
+	uint32_t se_s;		  /* Session-Expires of the 2xx */
+	uint8_t refresher;	  /* vt_refresher_t of the 2xx */
+	uint8_t flags;		  /* VT_F_* */
 	unsigned short callid_len;
 	unsigned short ftag_len;
 	unsigned short ttag_len;
@@ -164,8 +167,8 @@ static void rearm(vt_call_t *c)
 }
 
 int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
-		const vt_params_t *params, vt_mode_t mode, uint32_t probe_timeout_ms,
-		uint64_t now_ms)
+		const vt_params_t *params, vt_mode_t mode, uint32_t invite_se_s,
+		uint32_t probe_timeout_ms, uint64_t now_ms)
 {
 	vt_call_t *c, **link;
 
@@ -175,6 +178,7 @@ int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
 		return -1;
 	c->key = key;
 	c->managed_ms = now_ms;
+	c->invite_se_s = invite_se_s;
 	vt_policy_init(&c->pol, params, mode, probe_timeout_ms);
 
 	lock_get(&vt_store->lock);
@@ -190,8 +194,8 @@ int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
 	return 1;
 }
 
-int vt_store_answered(vt_dlg_key_t key, const str *ttag, int reply_has_se,
-		uint64_t now_ms)
+int vt_store_answered(vt_dlg_key_t key, const str *ttag,
+		const vt_answer_t *ans, uint64_t now_ms)
 {
 	vt_call_t *old, *c, **link;
 	str callid, ftag;
@@ -230,7 +234,10 @@ int vt_store_answered(vt_dlg_key_t key, const str *ttag, int reply_has_se,
 		c->managed_ms = old->managed_ms;
 		c->pol = old->pol;
 		c->flags = old->flags;
-		vt_policy_answered(&c->pol, reply_has_se, now_ms);
+		c->invite_se_s = old->invite_se_s;
+		c->se_s = ans->se_s;
+		c->refresher = ans->refresher;
+		vt_policy_answered(&c->pol, ans->se_s > 0, now_ms);
 		*link = c;
 		count(c, +1);
 		rearm(c);
@@ -366,6 +373,11 @@ int vt_store_refreshed(vt_dlg_key_t key, uint64_t now_ms)
 	VT_STORE_EVENT(key, vt_policy_refreshed(&c->pol, now_ms));
 }
 
+int vt_store_distrust(vt_dlg_key_t key, uint64_t now_ms)
+{
+	VT_STORE_EVENT(key, vt_policy_distrust(&c->pol, now_ms));
+}
+
 static int set_flag(vt_dlg_key_t key, uint8_t flag)
 {
 	vt_call_t *c;
@@ -429,7 +441,8 @@ void vt_store_counts(vt_store_counts_t *out)
 	lock_release(&vt_store->lock);
 }
 
-int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, vt_call_view_t **out)
+int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, const str *callid,
+		vt_call_view_t **out)
 {
 	vt_call_view_t *v = NULL;
 	vt_call_t *c;
@@ -453,6 +466,10 @@ int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, vt_call_view_t **out)
 		for(c = vt_store->slots[i]; c && n < cap; c = c->hnext) {
 			since = c->pol.answered_ms ? c->pol.answered_ms : c->managed_ms;
 			if(now_ms - since < min_age_ms)
+				continue;
+			if(callid
+					&& (c->callid_len != callid->len
+							|| memcmp(c->strs, callid->s, callid->len) != 0))
 				continue;
 			v[n].callid.s = pkg_malloc(c->callid_len + 1);
 			if(v[n].callid.s == NULL) {
@@ -480,6 +497,13 @@ int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, vt_call_view_t **out)
 			v[n].probes_sent = c->pol.probes_sent;
 			v[n].probes_confirmed = c->pol.probes_confirmed;
 			v[n].probes_failed = c->pol.probes_failed;
+			v[n].window_age_ms = c->pol.answered_ms
+										 ? (int64_t)(now_ms - c->pol.window_ms)
+										 : -1;
+			v[n].invite_se_s = c->invite_se_s;
+			v[n].se_s = c->se_s;
+			v[n].refresher = c->refresher;
+			v[n].distrusted = c->pol.distrusted;
 			n++;
 		}
 	}

@@ -51,7 +51,18 @@ typedef struct vt_call_view {
 	uint32_t probes_sent;
 	uint32_t probes_confirmed;
 	uint32_t probes_failed;
+	int64_t window_age_ms; /* since the current window started, -1 early */
+	uint32_t invite_se_s;  /* Session-Expires forwarded with the INVITE */
+	uint32_t se_s;		   /* negotiated: the 2xx's Session-Expires */
+	uint8_t refresher;	   /* vt_refresher_t, from the 2xx */
+	uint8_t distrusted;	   /* untrusted timer headers: capped */
 } vt_call_view_t;
+
+/* What the 2xx establishing the call said (RFC 4028 section 8.2). */
+typedef struct vt_answer {
+	uint32_t se_s;	   /* its Session-Expires, 0: none or not usable */
+	uint8_t refresher; /* vt_refresher_t */
+} vt_answer_t;
 
 typedef struct vt_store_counts {
 	unsigned int early;
@@ -64,16 +75,20 @@ typedef struct vt_store_counts {
 int vt_store_init(void);
 void vt_store_destroy(void);
 
-/* Put a call under management (initial INVITE). 1: new record, 0: already
- * managed (nothing changed), -1: out of memory. */
+/* Put a call under management (initial INVITE). invite_se_s: the
+ * Session-Expires forwarded with the INVITE (0: none). 1: new record, 0:
+ * already managed (nothing changed), -1: out of memory. */
 int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
-		const vt_params_t *params, vt_mode_t mode, uint32_t probe_timeout_ms,
-		uint64_t now_ms);
+		const vt_params_t *params, vt_mode_t mode, uint32_t invite_se_s,
+		uint32_t probe_timeout_ms, uint64_t now_ms);
 
 /* The call was answered: remember the callee's tag and start its deadlines.
  * 1 done, 0 unknown call or already answered, -1 out of memory. */
-int vt_store_answered(vt_dlg_key_t key, const str *ttag, int reply_has_se,
-		uint64_t now_ms);
+int vt_store_answered(vt_dlg_key_t key, const str *ttag,
+		const vt_answer_t *ans, uint64_t now_ms);
+/* The call's INVITE or 2xx carried an untrusted Session-Expires or
+ * Min-SE: it keeps the no_timer_limit cap in any mode. */
+int vt_store_distrust(vt_dlg_key_t key, uint64_t now_ms);
 
 /* A probe of leg (VT_LEG_*) ended with final code (VT_PROBE_UNSENT: could
  * not be sent). Runs in whatever process tm completes the probe in; the
@@ -108,9 +123,11 @@ int vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
 
 void vt_store_counts(vt_store_counts_t *c);
 
-/* Copies of all records (pkg array, vt_store_views_free). Calls older than
- * min_age_ms only. Returns count, -1 on out of memory. */
-int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, vt_call_view_t **out);
+/* Copies of records (pkg array, vt_store_views_free): calls older than
+ * min_age_ms, and with this Call-ID if callid is not NULL (a scan: for
+ * operators, not per-call paths). Returns count, -1 on out of memory. */
+int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, const str *callid,
+		vt_call_view_t **out);
 void vt_store_views_free(vt_call_view_t *v, int n);
 
 /* Monotonic clock shared by all processes. */

@@ -905,6 +905,47 @@ START_TEST(test_probe_non_timer)
 }
 END_TEST
 
+START_TEST(test_distrusted_timer_call_capped)
+{
+	vt_policy_t pc;
+	vt_params_t p = timer_params(4, 2, 0);
+	vt_reason_t r;
+
+	/* distrusted while early: capped from the answer, and still probed */
+	p.no_timer_limit_s = 5;
+	vt_policy_init(&pc, &p, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
+	vt_policy_distrust(&pc, T0 - 500);
+	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
+	vt_policy_answered(&pc, 0, T0);
+	ck_assert_int_eq(pc.mode, VT_MODE_TIMER);
+	ck_assert_uint_eq(pc.cap_ms, T0 + 5000);
+	ck_assert_uint_eq(probe_round(&pc, T0 + 2000), VT_LEGS_BOTH);
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 200, T0 + 2100);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 200, T0 + 2100);
+	probe_round(&pc, T0 + 4100);
+	ck_assert_uint_eq(pc.next_ms, T0 + 5000);
+	ck_assert_int_eq(fire(&pc, T0 + 5000, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(r, VT_REASON_NO_TIMER_LIMIT);
+
+	/* distrusted by its 2xx, after the answer: the cap counts from it */
+	vt_policy_init(&pc, &p, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
+	vt_policy_answered(&pc, 0, T0);
+	ck_assert_uint_eq(pc.cap_ms, VT_NO_DEADLINE);
+	vt_policy_distrust(&pc, T0 + 10);
+	ck_assert_uint_eq(pc.cap_ms, T0 + 5000);
+	ck_assert_uint_eq(pc.next_ms, T0 + 2000); /* the probe stays first */
+	vt_policy_distrust(&pc, T0 + 20);		  /* idempotent */
+	ck_assert_uint_eq(pc.cap_ms, T0 + 5000);
+
+	/* no_timer_limit 0 turns the cap off here too */
+	p.no_timer_limit_s = 0;
+	vt_policy_init(&pc, &p, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
+	vt_policy_distrust(&pc, T0);
+	vt_policy_answered(&pc, 0, T0);
+	ck_assert_uint_eq(pc.cap_ms, VT_NO_DEADLINE);
+}
+END_TEST
+
 /* ---- Property: simulated calls with random settings and answer delays.
  * A call whose legs answer every probe within the probe timeout is never
  * ended; a call whose callee goes silent (408) or loses the dialog (481)
@@ -1116,6 +1157,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_timer_no_stacked_probes);
 	tcase_add_test(tc, test_timer_rhythm_three_segments);
 	tcase_add_test(tc, test_probe_non_timer);
+	tcase_add_test(tc, test_distrusted_timer_call_capped);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("properties");

@@ -8,5 +8,6 @@ Suite *params_suite(void);
 Suite *headers_suite(void);
 Suite *heap_suite(void);
 Suite *policy_suite(void);
+Suite *rfc4028_suite(void);
 
 #endif
