@@ -4,7 +4,8 @@
 #
 #   make build    module only (modules/vos_timer/vos_timer.so)
 #   make run      Kamailio on 127.0.0.1:5060 with kamailio.cfg.sample
-#   make test     unit tests, doc validation, integration tests
+#   make test     unit tests, fuzzing, doc validation, integration tests
+#   make fuzz     the header parser under libFuzzer for FUZZ_SECONDS (30)
 #   make demo     a timer-mode call whose callee goes silent, as a timeline
 #   make doc      validate doc/ and regenerate modules/vos_timer/README
 #
@@ -14,7 +15,7 @@ SHELL := /bin/bash
 ROOT := $(CURDIR)
 export KAMAILIO_SRC
 
-.PHONY: all deps build run test demo unit integration doc doc-check clean
+.PHONY: all deps build run test demo unit fuzz integration doc doc-check clean
 
 all: build
 
@@ -38,6 +39,10 @@ unit:
 	@scripts/deps.sh packages
 	@$(MAKE) --no-print-directory -C test/unit check
 
+fuzz:
+	@scripts/deps.sh packages
+	@$(MAKE) --no-print-directory -C test/fuzz run
+
 integration: build
 	@python3 test/integration/run.py
 
@@ -53,4 +58,5 @@ clean:
 		$(MAKE) --no-print-directory -C modules/vos_timer \
 			KAMAILIO_SRC="$$(scripts/deps.sh path)" clean; fi
 	@$(MAKE) --no-print-directory -C test/unit clean || true
+	@$(MAKE) --no-print-directory -C test/fuzz clean || true
 	@rm -rf test/out

@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cache=${VT_CACHE:-$here/.cache}
 what=${1:-source}
 
-pkgs=(kamailio sip-tester python3 check pkg-config build-essential
+pkgs=(kamailio sip-tester python3 check pkg-config build-essential clang libclang-rt-dev
       dpkg-dev libxml2-utils xsltproc docbook-xsl docbook-xml iproute2 procps)
 
 say() { echo "deps: $*"; }

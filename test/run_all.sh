@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test: every suite, then one closing line `N passed, N failed`.
-# Unit tests count Check's checks; doc validation counts as one test;
-# integration tests count one per test function.
+# Unit tests count Check's checks; the fuzz run (FUZZ_SECONDS, default 30)
+# and doc validation count as one test each; integration tests count one per
+# test function.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -19,6 +20,21 @@ if [ -n "$line" ]; then
     passed=$((passed + n - f)); failed=$((failed + f))
 else
     echo "unit: no Check summary (build failed?)"; failed=$((failed + 1))
+fi
+
+echo "== fuzz (libFuzzer, ${FUZZ_SECONDS:-30} s)"
+# The whole run goes to fuzz.log; the console gets its start and final stats.
+make --no-print-directory -C test/fuzz run 2>&1 | tee "$out/fuzz.log" \
+    | grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::)'
+if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+    echo "PASS fuzz_headers"; passed=$((passed + 1))
+else
+    # the sanitizer's or libFuzzer's report (without ASan's shadow map),
+    # then how the run ended
+    grep -m1 -A20 -E 'ERROR: |runtime error:' "$out/fuzz.log"
+    echo "..."; tail -n 12 "$out/fuzz.log"
+    echo "FAIL fuzz_headers (the input that failed is under test/out/fuzz/)"
+    failed=$((failed + 1))
 fi
 
 echo "== doc (xmllint)"
