@@ -10,8 +10,9 @@ sys.path.insert(0, __import__("os").path.dirname(__file__))
 from harness import TestFailure, _cleanup  # noqa: E402
 import test_foundation  # noqa: E402
 import test_timer  # noqa: E402
+import test_rfc4028  # noqa: E402
 
-MODULES = [test_foundation, test_timer]
+MODULES = [test_foundation, test_timer, test_rfc4028]
 
 
 def main(argv):

@@ -81,13 +81,33 @@ def _text(code):
             405: "Method Not Allowed", 501: "Not Implemented"}.get(code, "Whatever")
 
 
+def caller_rejected(invite_hdrs, code):
+    """Send the INVITE, expect the final reply `code` (>= 300), ACK it."""
+    x = HEAD % "caller" + send(["INVITE sip:bob@[callee] SIP/2.0",
+                               "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+                               CALLER_FROM, CALLEE_TO, "Call-ID: [call_id]", "CSeq: 1 INVITE",
+                               "Contact: <sip:alice@[local_ip]:[local_port]>"]
+                              + list(invite_hdrs) + ["Max-Forwards: 70", "Content-Length: 0"],
+                              extra=' retrans="500"')
+    x += '  <recv response="100" optional="true"/>\n'
+    x += '  <recv response="%d"/>\n' % code
+    x += send(["ACK sip:bob@[callee] SIP/2.0", "[last_Via:]", CALLER_FROM,
+               CALLEE_TO + "[peer_tag_param]", "Call-ID: [call_id]", "CSeq: 1 ACK",
+               "Max-Forwards: 70", "Content-Length: 0"])
+    return x + TAIL
+
+
 def caller(invite_hdrs=(), probes_then_bye=None, codes=None, refresh_every_ms=None,
-           refresh_count=0, refresh_method="INVITE"):
+           refresh_count=0, refresh_method="INVITE", hold_ms=None):
     """Answer probes; hang up after `probes_then_bye` probes (None: wait for
     the proxy's BYE). Or refresh (re-INVITE/UPDATE) refresh_count times,
-    every refresh_every_ms, then hang up."""
+    every refresh_every_ms, then hang up. Or hold the call hold_ms (no
+    probes expected) and hang up."""
     codes = codes or {}
     x = HEAD % "caller" + caller_invite(invite_hdrs)
+    if hold_ms is not None:
+        x += '  <pause milliseconds="%d"/>\n' % hold_ms
+        return x + caller_request("BYE", 2) + '  <recv response="200"/>\n' + TAIL
     if refresh_every_ms:
         cseq = 2
         for _ in range(refresh_count):
