@@ -14,6 +14,8 @@
  *   vt_sip.c     headers of Kamailio messages, 422, INVITE rewrites
  *   vt_probe.c   probe requests (tm) and their outcomes
  *   vt_timer.c   the timer process running deadlines
+ *   vt_settings.c module settings in shm (vos_timer.set)
+ *   vt_event.c   event_route[vos_timer:teardown] and $vtimer(name)
  *   vt_rpc.c     RPC commands;  vt_stats.c  counters
  */
 #include <string.h>
@@ -25,9 +27,11 @@
 #include "../../core/sr_module.h"
 
 #include "vt_dialog.h"
+#include "vt_event.h"
 #include "vt_params.h"
 #include "vt_probe.h"
 #include "vt_rpc.h"
+#include "vt_settings.h"
 #include "vt_sip.h"
 #include "vt_stats.h"
 #include "vt_store.h"
@@ -41,12 +45,10 @@ MODULE_VERSION
 #define VT_RET_NOT_MANAGED -2
 #define VT_RET_REJECTED -3 /* answered 422 (RFC 4028): the script exits */
 
-/* Module settings as parsed from modparam (pkg, parse time)... */
+/* Module settings as parsed from modparam (pkg, parse time); from mod_init
+ * on they live in shm (vt_settings.c), where vos_timer.set changes them. */
 static vt_params_t vt_modparams;
 static int vt_modparams_ready = 0;
-/* ...and in shm from mod_init on, so the settings a new call gets are the
- * same in every process. */
-static vt_params_t *vt_defaults = NULL;
 /* tm's fr_timer in ms, read once all modules are initialised (PROC_INIT,
  * before any fork, so every process inherits it). */
 static unsigned int vt_fr_timer_ms = 30000;
@@ -124,6 +126,7 @@ static param_export_t params[] = {
 	VT_PARAM_EXPORT("probe_method", mp_probe_method),
 	VT_PARAM_EXPORT("probe_non_timer", mp_probe_non_timer),
 	VT_PARAM_EXPORT("min_se", mp_min_se),
+	{"event_callback", PARAM_STR, &vt_event_callback},
 	{0, 0, 0}
 };
 
@@ -135,13 +138,19 @@ static cmd_export_t cmds[] = {
 	{0, 0, 0, 0, 0, 0}
 };
 
+static pv_export_t mod_pvs[] = {
+	{ {"vtimer", sizeof("vtimer") - 1}, PVT_OTHER, vt_pv_get, 0,
+		vt_pv_parse_name, 0, 0, 0 },
+	{ {0, 0}, 0, 0, 0, 0, 0, 0, 0 }
+};
+
 struct module_exports exports = {
 	"vos_timer",
 	DEFAULT_DLFLAGS,
 	cmds,
 	params,
 	vt_rpc_cmds,
-	0,			/* pseudo-variables */
+	mod_pvs,	/* pseudo-variables */
 	0,			/* response function */
 	mod_init,
 	child_init,
@@ -164,13 +173,10 @@ static int mod_init(void)
 
 	if(vt_dialog_bind() < 0 || vt_probe_bind() < 0 || vt_sip_bind() < 0)
 		return -1;
-	vt_defaults = shm_malloc(sizeof(*vt_defaults));
-	if(vt_defaults == NULL) {
-		SHM_MEM_ERROR;
+	if(vt_settings_init(&vt_modparams) < 0)
 		return -1;
-	}
-	*vt_defaults = vt_modparams;
-	if(vt_store_init() < 0 || vt_stats_init() < 0 || vt_timer_register() < 0)
+	if(vt_store_init() < 0 || vt_stats_init() < 0 || vt_event_init() < 0
+			|| vt_timer_register() < 0)
 		return -1;
 	LM_INFO("session_ttl=%d update_segment=%d early_hangup=%d "
 			"no_timer_limit=%d probe_method=%s probe_non_timer=%d "
@@ -204,10 +210,7 @@ static int child_init(int rank)
 static void mod_destroy(void)
 {
 	vt_store_destroy();
-	if(vt_defaults) {
-		shm_free(vt_defaults);
-		vt_defaults = NULL;
-	}
+	vt_settings_destroy();
 }
 
 static int vt_manage_with(struct sip_msg *msg, const vt_params_t *p, int bad)
@@ -225,10 +228,11 @@ static int vt_manage_with(struct sip_msg *msg, const vt_params_t *p, int bad)
  * string leaves the module settings in force (the call stays protected). */
 static int vt_manage(struct sip_msg *msg, const str *overrides)
 {
-	vt_params_t p = *vt_defaults;
+	vt_params_t p;
 	char err[VT_ERR_LEN];
 	int bad = 0;
 
+	vt_settings_get(&p);
 	if(overrides != NULL && overrides->len > 0
 			&& vt_overrides_apply(&p, overrides->s, overrides->len, err,
 					   sizeof(err))
@@ -236,7 +240,7 @@ static int vt_manage(struct sip_msg *msg, const str *overrides)
 		LM_ERR("vos_timer_manage(): invalid override, module settings used: "
 			   "%s\n",
 				err);
-		p = *vt_defaults;
+		vt_settings_get(&p);
 		bad = 1;
 	}
 	return vt_manage_with(msg, &p, bad);
@@ -249,12 +253,14 @@ static int w_vos_timer_manage0(struct sip_msg *msg, char *p1, char *p2)
 
 static int w_vos_timer_manage1(struct sip_msg *msg, char *p1, char *p2)
 {
+	vt_params_t p;
 	str s;
 
 	if(fixup_get_svalue(msg, (gparam_t *)p1, &s) < 0) {
 		LM_ERR("vos_timer_manage(): cannot evaluate the overrides; module "
 			   "settings used\n");
-		return vt_manage_with(msg, vt_defaults, 1);
+		vt_settings_get(&p);
+		return vt_manage_with(msg, &p, 1);
 	}
 	return vt_manage(msg, &s);
 }

@@ -19,6 +19,7 @@
 #include "../dialog/dlg_hash.h"
 
 #include "vt_dialog.h"
+#include "vt_event.h"
 #include "vt_rfc4028.h"
 #include "vt_sip.h"
 #include "vt_stats.h"
@@ -253,6 +254,10 @@ void vt_dialog_end(const vt_job_t *job)
 	dlg = vt_dialog_get(job);
 	if(dlg == NULL)
 		return;
+	/* Once per teardown (not on retries), before the BYEs; the route
+	 * cannot stop them. */
+	if(job->action == VT_ACT_TEARDOWN)
+		vt_event_teardown(job);
 	reason.s = (char *)vt_reason_name(job->reason);
 	reason.len = strlen(reason.s);
 	if(vt_dlgb.set_dlg_var(dlg, &vt_reason_var, &reason) != 0)

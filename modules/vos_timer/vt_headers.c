@@ -274,3 +274,8 @@ int vt_facts_untrusted(const vt_timer_facts_t *f)
 {
 	return hval_untrusted(f->se) || hval_untrusted(f->min_se);
 }
+
+const char *vt_refresher_name(int r)
+{
+	return r == VT_REFRESHER_UAC ? "uac" : r == VT_REFRESHER_UAS ? "uas" : "none";
+}

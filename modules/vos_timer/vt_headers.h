@@ -32,6 +32,9 @@ typedef enum vt_refresher {
 	VT_REFRESHER_UAS
 } vt_refresher_t;
 
+/* "uac", "uas" or "none". */
+const char *vt_refresher_name(int r);
+
 /* One parsed delta-seconds header body:
  *   Session-Expires = delta-seconds *( SEMI se-params )
  *   se-params       = refresher-param / generic-param

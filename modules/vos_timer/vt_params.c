@@ -190,13 +190,35 @@ void vt_param_format_error(char *err, size_t errlen, vt_param_id_t id,
 			vt_param_name(id), shown, value ? value : "", vt_param_allowed(id));
 }
 
+/* One "name" / "value" pair onto *p (no consistency check). Returns the
+ * parameter's id, or -1. */
+static int assign_one(vt_params_t *p, const char *name, size_t nlen,
+		const char *val, size_t vlen, const char *what, char *err,
+		size_t errlen)
+{
+	int id, v;
+
+	trim(&name, &nlen);
+	id = vt_param_lookup(name, nlen);
+	if(id < 0) {
+		snprintf(err, errlen, "%s \"%.*s\": unknown parameter", what,
+				nlen > 64 ? 64 : (int)nlen, name);
+		return -1;
+	}
+	if(vt_param_parse(id, val, vlen, &v) < 0) {
+		vt_param_format_error(err, errlen, id, val, vlen);
+		return -1;
+	}
+	vt_params_set(p, id, v);
+	return id;
+}
+
 int vt_overrides_apply(vt_params_t *p, const char *s, size_t len, char *err,
 		size_t errlen)
 {
 	vt_params_t tmp = *p;
 	const char *item, *end = s + len, *sep, *eq;
-	size_t ilen, nlen;
-	int id, v;
+	size_t ilen;
 
 	for(item = s; item < end; item = sep + 1) {
 		sep = memchr(item, ';', (size_t)(end - item));
@@ -212,27 +234,31 @@ int vt_overrides_apply(vt_params_t *p, const char *s, size_t len, char *err,
 					ilen > 64 ? 64 : (int)ilen, item);
 			return -1;
 		}
-		{
-			const char *name = item;
-			const char *val = eq + 1;
-			size_t vlen = ilen - (size_t)(val - item);
-			nlen = (size_t)(eq - item);
-			trim(&name, &nlen);
-			id = vt_param_lookup(name, nlen);
-			if(id < 0) {
-				snprintf(err, errlen, "override \"%.*s\": unknown parameter",
-						nlen > 64 ? 64 : (int)nlen, name);
-				return -1;
-			}
-			if(vt_param_parse(id, val, vlen, &v) < 0) {
-				vt_param_format_error(err, errlen, id, val, vlen);
-				return -1;
-			}
-			vt_params_set(&tmp, id, v);
-		}
+		if(assign_one(&tmp, item, (size_t)(eq - item), eq + 1,
+				   ilen - (size_t)(eq + 1 - item), "override", err, errlen)
+				< 0)
+			return -1;
 	}
 	if(vt_params_check_consistency(&tmp, err, errlen) < 0)
 		return -1;
 	*p = tmp;
 	return 0;
+}
+
+int vt_params_assign(vt_params_t *p, const char *name, size_t nlen,
+		const char *val, size_t vlen, char *err, size_t errlen)
+{
+	vt_params_t tmp = *p;
+	int id;
+
+	id = assign_one(&tmp, name, nlen, val, vlen, "parameter", err, errlen);
+	if(id < 0 || vt_params_check_consistency(&tmp, err, errlen) < 0)
+		return -1;
+	*p = tmp;
+	return id;
+}
+
+const char *vt_probe_method_name(int m)
+{
+	return m == VT_PROBE_OPTIONS ? "OPTIONS" : "UPDATE";
 }

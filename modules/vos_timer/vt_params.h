@@ -43,6 +43,8 @@ extern const vt_params_t vt_params_default;
 /* Parameter id for a name (exact, case-sensitive like modparam), or -1. */
 int vt_param_lookup(const char *name, size_t len);
 const char *vt_param_name(vt_param_id_t id);
+/* "UPDATE" or "OPTIONS". */
+const char *vt_probe_method_name(int m);
 /* Allowed values as text, e.g. "2..86400" or "UPDATE|OPTIONS". */
 const char *vt_param_allowed(vt_param_id_t id);
 
@@ -70,5 +72,12 @@ void vt_param_format_error(char *err, size_t errlen, vt_param_id_t id,
  * -1, *p left untouched, err says which item is wrong and why. */
 int vt_overrides_apply(vt_params_t *p, const char *s, size_t len, char *err,
 		size_t errlen);
+
+/* One parameter by name and textual value (vos_timer.set): the same
+ * validation as modparam and overrides, consistency included. Returns the
+ * parameter's id with *p updated, or -1 with *p untouched and the reason
+ * in err. */
+int vt_params_assign(vt_params_t *p, const char *name, size_t nlen,
+		const char *val, size_t vlen, char *err, size_t errlen);
 
 #endif

@@ -5,18 +5,33 @@
 #include "../../core/dprint.h"
 #include "../../core/rpc.h"
 
+#include "vt_dialog.h"
 #include "vt_headers.h"
 #include "vt_policy.h"
 #include "vt_rpc.h"
+#include "vt_settings.h"
 #include "vt_stats.h"
 #include "vt_store.h"
 
 static const char *vt_rpc_stats_doc[] = {
-		"Managed calls now (by mode and state) and teardowns by reason.", 0};
+		"Managed calls now (by mode and state), probes, teardowns by reason, "
+		"and the settings new calls get.",
+		0};
+
+/* The seven settings, named like the modparams. */
+static void add_settings(rpc_t *rpc, void *h, const vt_params_t *p)
+{
+	rpc->struct_add(h, "dddddsd", "session_ttl", p->session_ttl_s,
+			"update_segment", p->update_segment, "early_hangup",
+			p->early_hangup_s, "no_timer_limit", p->no_timer_limit_s,
+			"probe_non_timer", p->probe_non_timer, "probe_method",
+			vt_probe_method_name(p->probe_method), "min_se", p->min_se_s);
+}
 
 static void vt_rpc_stats(rpc_t *rpc, void *ctx)
 {
 	vt_store_counts_t c;
+	vt_params_t p;
 	void *h;
 
 	vt_store_counts(&c);
@@ -41,6 +56,8 @@ static void vt_rpc_stats(rpc_t *rpc, void *ctx)
 			"teardown_no_timer_limit",
 			(int)vt_stats_teardowns(VT_REASON_NO_TIMER_LIMIT),
 			"teardown_admin", (int)vt_stats_teardowns(VT_REASON_ADMIN));
+	vt_settings_get(&p);
+	add_settings(rpc, h, &p);
 }
 
 static const char *vt_rpc_list_doc[] = {
@@ -48,24 +65,6 @@ static const char *vt_rpc_list_doc[] = {
 		"and what happens then. Optional argument: only calls at least that "
 		"many seconds old.",
 		0};
-
-/* Why the next deadline ends the call, or "none" when it does not. */
-static const char *next_reason(const vt_call_view_t *v)
-{
-	return (v->next_action == VT_ACT_TEARDOWN
-				   || v->next_action == VT_ACT_TEARDOWN_RETRY)
-				   ? vt_reason_name(v->reason)
-				   : "none";
-}
-
-static const char *leg_state(const vt_call_view_t *v, unsigned int leg)
-{
-	if(v->confirmed & leg)
-		return "confirmed";
-	if(v->pending & leg)
-		return "probing";
-	return "unconfirmed";
-}
 
 static void vt_rpc_list(rpc_t *rpc, void *ctx)
 {
@@ -94,9 +93,9 @@ static void vt_rpc_list(rpc_t *rpc, void *ctx)
 				"age_s", (int)(v[i].age_ms / 1000), "next_in_ms",
 				(int)v[i].next_in_ms, "next_action",
 				vt_action_name(v[i].next_action), "next_reason",
-				next_reason(&v[i]),
-				"caller", leg_state(&v[i], VT_LEG_CALLER), "callee",
-				leg_state(&v[i], VT_LEG_CALLEE), "probes_sent",
+				vt_view_next_reason(&v[i]),
+				"caller", vt_view_leg_state(&v[i], VT_LEG_CALLER), "callee",
+				vt_view_leg_state(&v[i], VT_LEG_CALLEE), "probes_sent",
 				(int)v[i].probes_sent, "probes_confirmed",
 				(int)v[i].probes_confirmed, "probes_failed",
 				(int)v[i].probes_failed);
@@ -109,11 +108,6 @@ static const char *vt_rpc_show_doc[] = {
 		"next deadline, probes, settings. Argument: the Call-ID.",
 		0};
 
-static const char *refresher_name(int r)
-{
-	return r == VT_REFRESHER_UAC ? "uac" : r == VT_REFRESHER_UAS ? "uas" : "none";
-}
-
 static void vt_rpc_show(rpc_t *rpc, void *ctx)
 {
 	vt_call_view_t *v = NULL;
@@ -121,7 +115,7 @@ static void vt_rpc_show(rpc_t *rpc, void *ctx)
 	int n, i;
 	void *h;
 
-	if(rpc->scan(ctx, "S", &callid) < 1 || callid.len <= 0) {
+	if(rpc->scan(ctx, ".S", &callid) < 1 || callid.len <= 0) {
 		rpc->fault(ctx, 400, "Call-ID missing");
 		return;
 	}
@@ -140,34 +134,107 @@ static void vt_rpc_show(rpc_t *rpc, void *ctx)
 			rpc->fault(ctx, 500, "Server failure");
 			break;
 		}
-		rpc->struct_add(h, "Sssddddssdssssdddsddddd", "call_id", &v[i].callid,
+		rpc->struct_add(h, "Sssddddssdssssddd", "call_id", &v[i].callid,
 				"mode", vt_mode_name(v[i].mode), "state",
 				vt_state_name(v[i].state), "age_s", (int)(v[i].age_ms / 1000),
 				"invite_session_expires", (int)v[i].invite_se_s,
 				"session_expires", (int)v[i].se_s, "window_age_ms",
 				(int)v[i].window_age_ms, "refresher",
-				refresher_name(v[i].refresher), "headers_trusted",
+				vt_refresher_name(v[i].refresher), "headers_trusted",
 				v[i].distrusted ? "no" : "yes", "next_in_ms",
 				(int)v[i].next_in_ms, "next_action",
 				vt_action_name(v[i].next_action), "next_reason",
-				next_reason(&v[i]),
-				"caller", leg_state(&v[i], VT_LEG_CALLER), "callee",
-				leg_state(&v[i], VT_LEG_CALLEE), "probes_sent",
+				vt_view_next_reason(&v[i]),
+				"caller", vt_view_leg_state(&v[i], VT_LEG_CALLER), "callee",
+				vt_view_leg_state(&v[i], VT_LEG_CALLEE), "probes_sent",
 				(int)v[i].probes_sent, "probes_confirmed",
 				(int)v[i].probes_confirmed, "probes_failed",
-				(int)v[i].probes_failed, "probe_method",
-				v[i].params.probe_method == VT_PROBE_OPTIONS ? "OPTIONS"
-															 : "UPDATE",
-				"session_ttl", v[i].params.session_ttl_s, "update_segment",
-				v[i].params.update_segment, "early_hangup",
-				v[i].params.early_hangup_s, "no_timer_limit",
-				v[i].params.no_timer_limit_s, "min_se", v[i].params.min_se_s);
+				(int)v[i].probes_failed);
+		add_settings(rpc, h, &v[i].params);
 	}
 	vt_store_views_free(v, n);
+}
+
+static const char *vt_rpc_hangup_doc[] = {
+		"End a managed, answered call now: BYE to both legs with reason "
+		"admin. Argument: the Call-ID.",
+		0};
+
+static void vt_rpc_hangup(rpc_t *rpc, void *ctx)
+{
+	str callid = STR_NULL;
+	vt_job_t job;
+	void *h;
+	int r;
+
+	if(rpc->scan(ctx, ".S", &callid) < 1 || callid.len <= 0) {
+		rpc->fault(ctx, 400, "Call-ID missing");
+		return;
+	}
+	r = vt_store_hangup(&callid, VT_REASON_ADMIN, vt_now_ms(), &job);
+	switch(r) {
+		case 0:
+			rpc->fault(ctx, 404, "No managed call with this Call-ID");
+			return;
+		case -1:
+			rpc->fault(ctx, 409, "The call is already being ended");
+			return;
+		case -2:
+			rpc->fault(ctx, 409, "The call is not answered yet");
+			return;
+		default:
+			break;
+	}
+	LM_NOTICE("call-id [%.*s]: vos_timer.hangup\n", callid.len, callid.s);
+	/* The same teardown as a deadline's, run here in the RPC process; the
+	 * store lock is not held. */
+	vt_dialog_end(&job);
+	vt_store_job_clean(&job);
+	if(rpc->add(ctx, "{", &h) < 0) {
+		rpc->fault(ctx, 500, "Server failure");
+		return;
+	}
+	rpc->struct_add(h, "Ss", "call_id", &callid, "reason",
+			vt_reason_name(VT_REASON_ADMIN));
+}
+
+static const char *vt_rpc_set_doc[] = {
+		"Change a module parameter for calls managed from now on (validated "
+		"like modparam). Arguments: parameter name, value.",
+		0};
+
+static void vt_rpc_set(rpc_t *rpc, void *ctx)
+{
+	str name = STR_NULL, value = STR_NULL;
+	vt_params_t before, after;
+	char err[VT_ERR_LEN];
+	int id;
+	void *h;
+
+	if(rpc->scan(ctx, "S.S", &name, &value) < 2) {
+		rpc->fault(ctx, 400, "Parameter name and value expected");
+		return;
+	}
+	id = vt_settings_set(&name, &value, &before, &after, err, sizeof(err));
+	if(id < 0) {
+		LM_WARN("vos_timer.set refused: %s\n", err);
+		rpc->fault(ctx, 400, "%s", err);
+		return;
+	}
+	LM_NOTICE("vos_timer.set: %s changed from %d to %d for new calls\n",
+			vt_param_name(id), vt_params_get(&before, id),
+			vt_params_get(&after, id));
+	if(rpc->add(ctx, "{", &h) < 0) {
+		rpc->fault(ctx, 500, "Server failure");
+		return;
+	}
+	add_settings(rpc, h, &after);
 }
 
 rpc_export_t vt_rpc_cmds[] = {
 		{"vos_timer.stats", vt_rpc_stats, vt_rpc_stats_doc, 0},
 		{"vos_timer.list", vt_rpc_list, vt_rpc_list_doc, RET_ARRAY},
 		{"vos_timer.show", vt_rpc_show, vt_rpc_show_doc, RET_ARRAY},
+		{"vos_timer.hangup", vt_rpc_hangup, vt_rpc_hangup_doc, 0},
+		{"vos_timer.set", vt_rpc_set, vt_rpc_set_doc, 0},
 		{0, 0, 0, 0}};

@@ -278,8 +278,38 @@ int vt_store_release(vt_dlg_key_t key)
 }
 
 /* Under lock: copy what the timer process needs to act on the call. */
+/* A record's state for RPC and the teardown event (not its Call-ID). */
+static void view_fill(vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
+{
+	uint64_t since = c->pol.answered_ms ? c->pol.answered_ms : c->managed_ms;
+
+	v->mode = c->pol.mode;
+	v->state = c->pol.state;
+	v->next_action = c->pol.next_action;
+	v->reason = c->pol.reason;
+	v->age_ms = now_ms - since;
+	v->next_in_ms = c->pol.next_ms == VT_NO_DEADLINE
+							  ? -1
+							  : (c->pol.next_ms > now_ms
+											  ? (int64_t)(c->pol.next_ms - now_ms)
+											  : 0);
+	v->params = c->pol.params;
+	v->confirmed = c->pol.confirmed;
+	v->pending = c->pol.pending;
+	v->probes_sent = c->pol.probes_sent;
+	v->probes_confirmed = c->pol.probes_confirmed;
+	v->probes_failed = c->pol.probes_failed;
+	v->window_age_ms = c->pol.answered_ms
+								 ? (int64_t)(now_ms - c->pol.window_ms)
+								 : -1;
+	v->invite_se_s = c->invite_se_s;
+	v->se_s = c->se_s;
+	v->refresher = c->refresher;
+	v->distrusted = c->pol.distrusted;
+}
+
 static int job_fill(vt_job_t *job, const vt_call_t *c, vt_action_t act,
-		vt_reason_t reason)
+		vt_reason_t reason, uint64_t now_ms)
 {
 	size_t n = (size_t)c->callid_len + c->ftag_len + c->ttag_len;
 
@@ -302,6 +332,10 @@ static int job_fill(vt_job_t *job, const vt_call_t *c, vt_action_t act,
 	job->ftag.len = c->ftag_len;
 	job->ttag.s = job->ftag.s + c->ftag_len;
 	job->ttag.len = c->ttag_len;
+	if(act == VT_ACT_TEARDOWN) {
+		view_fill(&job->view, c, now_ms);
+		job->view.callid = job->callid;
+	}
 	return 0;
 }
 
@@ -329,7 +363,7 @@ int vt_store_next_due(uint64_t now_ms, vt_job_t *job)
 		rearm(c);
 		if(d.action == VT_ACT_NONE)
 			continue;
-		if(job_fill(job, c, d.action, d.reason) < 0) {
+		if(job_fill(job, c, d.action, d.reason, now_ms) < 0) {
 			/* Out of pkg memory: the action is lost, not the call - its
 			 * next deadline is armed. */
 			LM_ERR("call-id [%.*s]: cannot run %s now\n", c->callid_len,
@@ -412,12 +446,17 @@ int vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
 
 	lock_get(&vt_store->lock);
 	/* Operator command: a scan is fine here (not a per-tick path). */
-	for(i = 0; i < VT_HASH_SIZE && ret == 0; i++) {
+	for(i = 0; i < VT_HASH_SIZE && ret <= 0; i++) {
 		for(c = vt_store->slots[i]; c; c = c->hnext) {
 			if(c->callid_len != callid->len
-					|| memcmp(c->strs, callid->s, callid->len) != 0
-					|| c->pol.state == VT_ST_EARLY)
+					|| memcmp(c->strs, callid->s, callid->len) != 0)
 				continue;
+			if(c->pol.state == VT_ST_EARLY) {
+				/* the dialog module cannot end an unanswered call */
+				if(ret == 0)
+					ret = -2;
+				continue;
+			}
 			count(c, -1);
 			act = vt_policy_hangup_now(&c->pol, reason, now_ms);
 			count(c, +1);
@@ -426,7 +465,7 @@ int vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
 				break;
 			}
 			rearm(c);
-			ret = job_fill(job, c, act, reason) < 0 ? -1 : 1;
+			ret = job_fill(job, c, act, reason, now_ms) < 0 ? -1 : 1;
 			break;
 		}
 	}
@@ -481,29 +520,7 @@ int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, const str *callid,
 			memcpy(v[n].callid.s, c->strs, c->callid_len);
 			v[n].callid.s[c->callid_len] = '\0';
 			v[n].callid.len = c->callid_len;
-			v[n].mode = c->pol.mode;
-			v[n].state = c->pol.state;
-			v[n].next_action = c->pol.next_action;
-			v[n].reason = c->pol.reason;
-			v[n].age_ms = now_ms - since;
-			v[n].next_in_ms = c->pol.next_ms == VT_NO_DEADLINE
-									  ? -1
-									  : (c->pol.next_ms > now_ms
-													  ? (int64_t)(c->pol.next_ms - now_ms)
-													  : 0);
-			v[n].params = c->pol.params;
-			v[n].confirmed = c->pol.confirmed;
-			v[n].pending = c->pol.pending;
-			v[n].probes_sent = c->pol.probes_sent;
-			v[n].probes_confirmed = c->pol.probes_confirmed;
-			v[n].probes_failed = c->pol.probes_failed;
-			v[n].window_age_ms = c->pol.answered_ms
-										 ? (int64_t)(now_ms - c->pol.window_ms)
-										 : -1;
-			v[n].invite_se_s = c->invite_se_s;
-			v[n].se_s = c->se_s;
-			v[n].refresher = c->refresher;
-			v[n].distrusted = c->pol.distrusted;
+			view_fill(&v[n], c, now_ms);
 			n++;
 		}
 	}
@@ -521,4 +538,21 @@ void vt_store_views_free(vt_call_view_t *v, int n)
 	for(i = 0; i < n; i++)
 		pkg_free(v[i].callid.s);
 	pkg_free(v);
+}
+
+const char *vt_view_leg_state(const vt_call_view_t *v, unsigned int leg)
+{
+	if(v->confirmed & leg)
+		return "confirmed";
+	if(v->pending & leg)
+		return "probing";
+	return "unconfirmed";
+}
+
+const char *vt_view_next_reason(const vt_call_view_t *v)
+{
+	return (v->next_action == VT_ACT_TEARDOWN
+				   || v->next_action == VT_ACT_TEARDOWN_RETRY)
+				   ? vt_reason_name(v->reason)
+				   : "none";
 }

@@ -21,22 +21,7 @@ typedef struct vt_dlg_key {
 	unsigned int h_id;
 } vt_dlg_key_t;
 
-/* Work for the timer process, copied out of a record under the lock. The
- * strings live in one pkg block (vt_job_clean frees it). */
-typedef struct vt_job {
-	vt_action_t action;
-	vt_reason_t reason;
-	unsigned int legs;		/* VT_ACT_PROBE: VT_LEG_* bits */
-	int probe_method;		/* vt_probe_method_t */
-	int callee_cseq_known; /* the callee has sent an in-dialog request */
-	vt_dlg_key_t key;
-	str callid;
-	str ftag;
-	str ttag;
-	char *mem;
-} vt_job_t;
-
-/* A read-only copy of a record for RPC. */
+/* A read-only copy of a record for RPC and the teardown event. */
 typedef struct vt_call_view {
 	str callid; /* pkg copy */
 	vt_mode_t mode;
@@ -57,6 +42,31 @@ typedef struct vt_call_view {
 	uint8_t refresher;	   /* vt_refresher_t, from the 2xx */
 	uint8_t distrusted;	   /* untrusted timer headers: capped */
 } vt_call_view_t;
+
+/* A leg's state in the current window: "confirmed", "probing" (a probe is
+ * outstanding) or "unconfirmed". */
+const char *vt_view_leg_state(const vt_call_view_t *v, unsigned int leg);
+/* Why the next deadline ends the call, or "none" when it does not. */
+const char *vt_view_next_reason(const vt_call_view_t *v);
+
+/* Work for the timer process, copied out of a record under the lock. The
+ * strings live in one pkg block (vt_job_clean frees it). */
+typedef struct vt_job {
+	vt_action_t action;
+	vt_reason_t reason;
+	unsigned int legs;		/* VT_ACT_PROBE: VT_LEG_* bits */
+	int probe_method;		/* vt_probe_method_t */
+	int callee_cseq_known; /* the callee has sent an in-dialog request */
+	vt_dlg_key_t key;
+	str callid;
+	str ftag;
+	str ttag;
+	char *mem;
+	/* VT_ACT_TEARDOWN: the call as it was when the teardown was decided
+	 * (view.callid points into mem) */
+	vt_call_view_t view;
+} vt_job_t;
+
 
 /* What the 2xx establishing the call said (RFC 4028 section 8.2). */
 typedef struct vt_answer {
@@ -117,7 +127,8 @@ int vt_store_next_due(uint64_t now_ms, vt_job_t *job);
 void vt_store_job_clean(vt_job_t *job);
 
 /* Start an operator teardown of the call with this Call-ID. 1: job filled,
- * 0: no such call, -1: a teardown is already under way. */
+ * 0: no such call, -1: a teardown is already under way, -2: the call is
+ * not answered yet. */
 int vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
 		vt_job_t *job);
 

@@ -513,6 +513,59 @@ START_TEST(test_overrides_length_bound)
 }
 END_TEST
 
+/* vos_timer.set: one parameter by name, same validation as modparam. */
+static int assign(vt_params_t *p, const char *name, const char *val, char *err)
+{
+	return vt_params_assign(p, name, strlen(name), val, strlen(val), err,
+			VT_ERR_LEN);
+}
+
+START_TEST(test_assign)
+{
+	vt_params_t p = vt_params_default;
+	char err[VT_ERR_LEN] = "";
+
+	ck_assert_int_eq(assign(&p, "update_segment", "3", err), VT_P_UPDATE_SEGMENT);
+	ck_assert_int_eq(p.update_segment, 3);
+	ck_assert_int_eq(assign(&p, "probe_method", "options", err), VT_P_PROBE_METHOD);
+	ck_assert_int_eq(p.probe_method, VT_PROBE_OPTIONS);
+	ck_assert_int_eq(assign(&p, " min_se ", " 120 ", err), VT_P_MIN_SE);
+	ck_assert_int_eq(p.min_se_s, 120);
+}
+END_TEST
+
+START_TEST(test_assign_rejects)
+{
+	vt_params_t p = vt_params_default, before;
+	char err[VT_ERR_LEN] = "";
+	static const char *bad[][2] = {{"update_segment", "11"},
+			{"update_segment", "1"}, {"session_ttl", "1"},
+			{"session_ttl", "-5"}, {"no_timer_limit", "abc"},
+			{"early_hangup", ""}, {"probe_method", "INVITE"},
+			/* one item only: no sneaking a second one in */
+			{"session_ttl", "300;update_segment=3"}};
+	size_t i;
+
+	before = p;
+	for(i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		ck_assert_int_eq(assign(&p, bad[i][0], bad[i][1], err), -1);
+		ck_assert_mem_eq(&p, &before, sizeof(p));
+		ck_assert_ptr_nonnull(strstr(err, bad[i][0]));
+		ck_assert_ptr_nonnull(strstr(err, "allowed"));
+	}
+	err[0] = '\0';
+	ck_assert_int_eq(assign(&p, "bogus", "1", err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "unknown parameter"));
+	ck_assert_ptr_nonnull(strstr(err, "bogus"));
+	/* consistency with the other settings: update_segment 4 > ttl 3 */
+	ck_assert_int_eq(assign(&p, "session_ttl", "3", err), VT_P_SESSION_TTL);
+	ck_assert_int_eq(assign(&p, "update_segment", "4", err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "update_segment"));
+	ck_assert_int_eq(p.update_segment, vt_params_default.update_segment);
+}
+END_TEST
+
 Suite *params_suite(void)
 {
 	Suite *s = suite_create("params");
@@ -538,6 +591,8 @@ Suite *params_suite(void)
 	tcase_add_test(tc, test_overrides_empty);
 	tcase_add_test(tc, test_overrides_bad_value);
 	tcase_add_test(tc, test_overrides_unknown);
+	tcase_add_test(tc, test_assign);
+	tcase_add_test(tc, test_assign_rejects);
 	tcase_add_test(tc, test_overrides_no_equals);
 	tcase_add_test(tc, test_overrides_consistency);
 	tcase_add_test(tc, test_overrides_probe_method);
