@@ -5,6 +5,8 @@ Every process a test starts is registered and killed at the end of the test
 (or at exit), whatever happens.
 """
 import atexit
+import itertools
+import json
 import os
 import re
 import signal
@@ -85,10 +87,14 @@ def check(cond, msg):
         raise TestFailure(msg)
 
 
-class Kamailio:
-    """kamailio.cfg.sample, parameterised with -A defines."""
+_jsonrpc_seq = itertools.count()
 
-    def __init__(self, workdir, defines=None, shm_mb=64):
+
+class Kamailio:
+    """kamailio.cfg.sample (or another config taking the same -A defines,
+    cfg=path), parameterised with -A defines."""
+
+    def __init__(self, workdir, defines=None, shm_mb=64, cfg=CFG):
         self.workdir = workdir
         self.port = free_udp_port()
         self.ctl = os.path.join(workdir, "ctl.sock")
@@ -102,7 +108,7 @@ class Kamailio:
             "VT_FR_TIMER": "1000",
         }
         d.update(defines or {})
-        self.args = ["kamailio", "-f", CFG, "-DD", "-E", "-m", str(shm_mb),
+        self.args = ["kamailio", "-f", cfg, "-DD", "-E", "-m", str(shm_mb),
                      "-M", "8", "-w", workdir, "-Y", workdir]
         for k, v in d.items():
             self.args += ["-A", "%s=%s" % (k, v)]
@@ -158,6 +164,40 @@ class Kamailio:
         except subprocess.TimeoutExpired:
             return None
         return r.stdout + r.stderr
+
+    def jsonrpc(self, method, *params, timeout_s=10.0):
+        """The same RPC over jsonrpcs' FIFO (the sample's VT_RPC_FIFO):
+        returns the decoded JSON reply ({"result": ...} or {"error": ...})."""
+        fifo = os.path.join(self.workdir, "rpc.fifo")
+        reply = "vt_jsonrpc_%d_%d" % (os.getpid(), next(_jsonrpc_seq))
+        reply_path = os.path.join("/tmp", reply)   # jsonrpcs' fifo_reply_dir
+        os.mkfifo(reply_path, 0o666)
+        try:
+            req = {"jsonrpc": "2.0", "method": method, "params": list(params),
+                   "reply_name": reply, "id": 1}
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            with os.fdopen(fd, "w") as f:
+                f.write(json.dumps(req) + "\n")
+            # open the reply side without blocking forever
+            rfd = os.open(reply_path, os.O_RDONLY | os.O_NONBLOCK)
+            data, deadline = b"", time.time() + timeout_s
+            got_writer = False
+            while time.time() < deadline:
+                try:
+                    chunk = os.read(rfd, 65536)
+                except BlockingIOError:
+                    chunk = None
+                if chunk:
+                    data += chunk
+                    got_writer = True
+                elif chunk == b"" and got_writer:
+                    break          # the writer closed: reply complete
+                time.sleep(0.02)
+            os.close(rfd)
+            check(data, "jsonrpc %s: no reply" % method)
+            return json.loads(data.decode())
+        finally:
+            os.unlink(reply_path)
 
     def rpc(self, *args):
         """kamcmd exits 0 even when the RPC fails: look at the text."""

@@ -138,18 +138,25 @@ def caller(invite_hdrs=(), probes_then_bye=None, codes=None, refresh_every_ms=No
 
 
 def callee(answer_hdrs=(), codes=None, extra_rr=False, silent_after=None,
-           contact="<sip:bob@[local_ip]:[local_port]>"):
+           contact="<sip:bob@[local_ip]:[local_port]>", answer_delay_ms=None):
     """Answer the INVITE, then answer probes (codes per method; None: never
     answer) and refreshes until a BYE, answer it and end. extra_rr: pretend
     a downstream proxy by adding a Record-Route for the callee's own
     address on top (probes to the callee then carry a Route header).
     silent_after=N: answer the first N probes only, as if the endpoint
     died then (it still answers the BYE, so both ends log it).
-    contact: the Contact header value the callee sends."""
+    contact: the Contact header value the callee sends.
+    answer_delay_ms: ring (180) that long before the 200."""
     codes = codes or {}
     rr = ["Record-Route: <sip:[local_ip]:[local_port];lr>"] if extra_rr else []
     x = HEAD % "callee"
     x += '  <recv request="INVITE" rrs="true"/>\n'
+    if answer_delay_ms:
+        x += send(["SIP/2.0 180 Ringing", "[last_Via:]", "[last_From:]",
+                   "[last_To:];tag=[pid]SIPpTag01[call_number]", "[last_Call-ID:]",
+                   "[last_CSeq:]", "[last_Record-Route:]",
+                   "Contact: " + contact, "Content-Length: 0"])
+        x += '  <pause milliseconds="%d"/>\n' % answer_delay_ms
     x += send(["SIP/2.0 200 OK", "[last_Via:]", "[last_From:]",
                "[last_To:];tag=[pid]SIPpTag01[call_number]", "[last_Call-ID:]",
                "[last_CSeq:]"] + rr + ["[last_Record-Route:]",
