@@ -2,11 +2,12 @@
 htable, every RPC command over kamcmd and jsonrpcs with its errors,
 vos_timer.set for new calls only, the teardown event route and acc CDRs
 carrying vos_timer_reason."""
+import os
 import re
 import time
 
 import scenarios as sc
-from harness import Kamailio, Sipp, check, workdir
+from harness import CFG, Kamailio, Sipp, check, workdir
 
 from test_timer import answer_time, no_module_errors, probes, proxy_byes
 
@@ -255,6 +256,40 @@ def test_event_route_and_acc_cdr():
         kam.stop()
 
 
+def test_event_route_misspelt_refused():
+    """event_route[vos_timer:teardown] (underscore) cannot be parsed by
+    Kamailio; the module refuses to start and says how to write it. A route
+    that drops still cannot stop the teardown."""
+    wd = workdir("evname")
+    cfg = open(CFG).read()
+    check("event_route[vos-timer:teardown]" in cfg, "sample has no teardown route")
+    bad = os.path.join(wd, "underscore.cfg")
+    with open(bad, "w") as f:
+        f.write(cfg.replace("event_route[vos-timer:teardown]", "event_route[vos_timer:teardown]"))
+    kam = Kamailio(wd, cfg=bad)
+    kam.start(expect_ready=False)
+    rc = kam.wait_exit(20)
+    if rc is None:
+        kam.stop()
+    check(rc not in (None, 0), "kamailio started (rc %r)" % rc)
+    check("write event_route[vos-timer:teardown]" in kam.log(), "no hint in the log:\n" + kam.log_tail(8))
+
+    wd = workdir("evdrop")
+    drop = os.path.join(wd, "drop.cfg")
+    with open(drop, "w") as f:
+        f.write(cfg.replace("event_route[vos-timer:teardown] {",
+                            "event_route[vos-timer:teardown] {\n\tdrop;"))
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": 2}, cfg=drop).start()
+    try:
+        uas = callee_sipp(wd, "callee", sc.callee()).start()
+        uac = caller_sipp(wd, kam, "caller", sc.caller(), uas).start()
+        check(uac.wait(15) == 0 and uas.wait(10) == 0, "the call was not ended:\n" + uac.output())
+        check(len(proxy_byes(uac)) == 1 and len(proxy_byes(uas)) == 1, "BYEs missing")
+        check("vos_timer teardown:" not in kam.log(), "the route went on after drop")
+    finally:
+        kam.stop()
+
+
 TESTS = [test_overrides_per_gateway, test_rpc_commands_and_errors,
          test_hangup_unanswered_call_refused, test_set_applies_to_new_calls_only,
-         test_event_route_and_acc_cdr]
+         test_event_route_and_acc_cdr, test_event_route_misspelt_refused]
