@@ -19,6 +19,9 @@ vos_timer: starting Kamailio on udp:127.0.0.1:$port (kamailio.cfg.sample)
   stop it:   Ctrl-C (or: kill \$(pgrep -f 'kamailio -f $root/kamailio.cfg.sample' | head -1))
   query it:  kamcmd -s unix:$ctl vos_timer.stats
              kamcmd -s unix:$ctl vos_timer.list
+             kamcmd -s unix:$ctl vos_timer.show <call-id>
+             kamcmd -s unix:$ctl vos_timer.hangup <call-id>
+             kamcmd -s unix:$ctl vos_timer.set update_segment 3
              kamcmd -s unix:$ctl stats.get_statistics vos_timer:
   call it:   send an INVITE for sip:bob@127.0.0.1:<callee port> to 127.0.0.1:$port
 TXT

@@ -4,7 +4,9 @@ vos_timer.set for new calls only, the teardown event route and acc CDRs
 carrying vos_timer_reason."""
 import os
 import re
+import socket
 import time
+import urllib.request
 
 import scenarios as sc
 from harness import CFG, Kamailio, Sipp, check, workdir
@@ -290,6 +292,44 @@ def test_event_route_misspelt_refused():
         kam.stop()
 
 
+def free_tcp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sk:
+        sk.bind(("127.0.0.1", 0))
+        return sk.getsockname()[1]
+
+
+def test_statistics_counters_and_prometheus():
+    """The vos_timer group of Kamailio's counters, read with
+    stats.get_statistics and scraped by xhttp_prom (the sample's optional
+    /metrics), agrees with what happened: one call managed then capped."""
+    wd = workdir("prom")
+    port = free_tcp_port()
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": 2,
+                        "VT_PROM_LISTEN": "tcp:127.0.0.1:%d" % port}).start()
+    try:
+        uas = callee_sipp(wd, "callee", sc.callee()).start()
+        uac = caller_sipp(wd, kam, "caller", sc.caller(), uas).start()
+        kam.wait_for(lambda: kam.stats()["non_timer"] == 1, 5, "the call answered")
+        out = kam.rpc("stats.get_statistics", "vos_timer:")
+        check("vos_timer:managed_calls = 1" in out and "vos_timer:managed_non_timer = 1" in out,
+              "counters while up:\n" + out)
+        body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5).read().decode()
+        check(re.search(r"^kamailio_vos_timer_managed_non_timer 1\b", body, re.M),
+              "metrics while up:\n" + body)
+        check(uac.wait(15) == 0 and uas.wait(10) == 0, "endpoints failed")
+        kam.wait_for(lambda: kam.stats()["managed"] == 0, 3, "released")
+        out = kam.rpc("stats.get_statistics", "vos_timer:")
+        check("vos_timer:teardown_no_timer_limit = 1" in out and "vos_timer:managed_calls = 0" in out,
+              "counters after:\n" + out)
+        body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5).read().decode()
+        check(re.search(r"^kamailio_vos_timer_teardown_no_timer_limit 1\b", body, re.M)
+              and re.search(r"^kamailio_vos_timer_managed_calls 0\b", body, re.M),
+              "metrics after:\n" + body)
+    finally:
+        kam.stop()
+
+
 TESTS = [test_overrides_per_gateway, test_rpc_commands_and_errors,
          test_hangup_unanswered_call_refused, test_set_applies_to_new_calls_only,
-         test_event_route_and_acc_cdr, test_event_route_misspelt_refused]
+         test_event_route_and_acc_cdr, test_event_route_misspelt_refused,
+         test_statistics_counters_and_prometheus]
