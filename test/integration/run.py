@@ -11,9 +11,10 @@ from harness import TestFailure, _cleanup  # noqa: E402
 import test_foundation  # noqa: E402
 import test_timer  # noqa: E402
 import test_rfc4028  # noqa: E402
+import test_kemi  # noqa: E402
 import test_operate  # noqa: E402
 
-MODULES = [test_foundation, test_timer, test_rfc4028, test_operate]
+MODULES = [test_foundation, test_timer, test_rfc4028, test_operate, test_kemi]
 
 
 def main(argv):

@@ -105,7 +105,7 @@ def _dead_callee_case(early_hangup, lo, hi, wd_name):
         st = kam.wait_for(lambda: (lambda s: s if s["managed"] == 0 else None)(kam.stats()),
                           3, "managed == 0")
         check(st["teardown_session_expired"] == 1, "stats: %r" % st)
-        kam.wait_log(r"ended by vos_timer: session-expired", 3, "vos_timer_reason")
+        kam.wait_log(r"acc .*vos_timer_reason=session-expired", 3, "the CDR's vos_timer_reason")
         no_module_errors(kam)
     finally:
         kam.stop()
