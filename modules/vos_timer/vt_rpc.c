@@ -8,6 +8,7 @@
 #include "vt_dialog.h"
 #include "vt_headers.h"
 #include "vt_policy.h"
+#include "vt_probe.h"
 #include "vt_rpc.h"
 #include "vt_settings.h"
 #include "vt_stats.h"
@@ -224,6 +225,16 @@ static void vt_rpc_set(rpc_t *rpc, void *ctx)
 	LM_NOTICE("vos_timer.set: %s changed from %d to %d for new calls\n",
 			vt_param_name(id), vt_params_get(&before, id),
 			vt_params_get(&after, id));
+	if(id == VT_P_SESSION_TTL || id == VT_P_UPDATE_SEGMENT) {
+		unsigned long long i_ms = (unsigned long long)after.session_ttl_s
+								  * 1000 / after.update_segment;
+		unsigned int fr_ms = vt_probe_timeout_ms();
+		if(fr_ms > i_ms)
+			LM_WARN("tm fr_timer (%u ms) is longer than the new probe interval "
+					"session_ttl/update_segment (%llu ms): a probe may still "
+					"be pending when the next is due (it is not stacked)\n",
+					fr_ms, i_ms);
+	}
 	if(rpc->add(ctx, "{", &h) < 0) {
 		rpc->fault(ctx, 500, "Server failure");
 		return;

@@ -166,6 +166,26 @@ def test_rpc_commands_and_errors():
         kam.stop()
 
 
+def test_set_checks_consistency_and_fr_timer():
+    """vos_timer.set checks session_ttl >= update_segment against the
+    current settings, and warns when tm's fr_timer outlasts the new probe
+    interval, as at start-up."""
+    wd = workdir("setfr")
+    kam = Kamailio(wd, {"VT_FR_TIMER": 5000, "VT_SESSION_TTL": 20}).start()
+    try:
+        check("longer than the" not in kam.log(), "start-up warned with I = 10 s")
+        kam.rpc("vos_timer.set", "update_segment", "10")
+        out = kam.rpc_raw("vos_timer.set", "session_ttl", "8")
+        check(out.startswith("error") and "below update_segment" in out, "ttl 8 < segment 10: %r" % out)
+        kam.rpc("vos_timer.set", "session_ttl", "30")
+        kam.wait_log(r"fr_timer \(5000 ms\) is longer than the new probe interval "
+                     r"session_ttl/update_segment \(3000 ms\)", 3, "the fr_timer warning")
+        st = kam.stats()
+        check(st["session_ttl"] == 30 and st["update_segment"] == 10, "stats: %r" % st)
+    finally:
+        kam.stop()
+
+
 def test_hangup_unanswered_call_refused():
     """vos_timer.hangup of a call still ringing: 409, the call goes on."""
     wd = workdir("rpcearly")
@@ -330,6 +350,6 @@ def test_statistics_counters_and_prometheus():
 
 
 TESTS = [test_overrides_per_gateway, test_rpc_commands_and_errors,
-         test_hangup_unanswered_call_refused, test_set_applies_to_new_calls_only,
+         test_set_checks_consistency_and_fr_timer, test_hangup_unanswered_call_refused, test_set_applies_to_new_calls_only,
          test_event_route_and_acc_cdr, test_event_route_misspelt_refused,
          test_statistics_counters_and_prometheus]
