@@ -20,6 +20,7 @@
 
 #include "vt_dialog.h"
 #include "vt_event.h"
+#include "vt_probe.h"
 #include "vt_rfc4028.h"
 #include "vt_sip.h"
 #include "vt_stats.h"
@@ -270,9 +271,24 @@ void vt_dialog_end(const vt_job_t *job)
 			job->action == VT_ACT_TEARDOWN_RETRY ? ", again" : "");
 	/* dlg_bye_all() runs DLGCB_TERMINATED first, which drops our record:
 	 * the store lock must not be held here (it is not). */
-	if(vt_dlgb.terminate_dlg(dlg, &hdrs) != 0)
-		LM_ERR("call-id [%.*s]: the dialog module could not send the BYEs\n",
-				job->callid.len, job->callid.s);
+	if(vt_dlgb.terminate_dlg(dlg, &hdrs) != 0) {
+		if(dlg->state == DLG_STATE_DELETED) {
+			/* dlg_bye_all() sends to the caller, then to the callee, and
+			 * refuses the second BYE when the caller's answer to the first
+			 * has already moved the dialog to deleted: send it ourselves,
+			 * or the callee's leg would stay up. */
+			LM_INFO("call-id [%.*s]: the caller answered its BYE before the "
+					"dialog module sent the callee's; sending that BYE\n",
+					job->callid.len, job->callid.s);
+			if(vt_probe_send_bye(dlg, DLG_CALLEE_LEG, &hdrs) < 0)
+				LM_ERR("call-id [%.*s]: cannot send the BYE to the callee\n",
+						job->callid.len, job->callid.s);
+		} else {
+			LM_ERR("call-id [%.*s]: the dialog module could not send the "
+				   "BYEs\n",
+					job->callid.len, job->callid.s);
+		}
+	}
 	if(job->action == VT_ACT_TEARDOWN)
 		vt_stats_teardown(job->reason);
 	vt_dialog_put(dlg);

@@ -173,6 +173,31 @@ static int send_one(struct dlg_cell *dlg, const vt_job_t *job, unsigned int leg)
 	return ret < 0 ? -1 : 0;
 }
 
+int vt_probe_send_bye(struct dlg_cell *dlg, int dir, str *hdrs)
+{
+	static str m_bye = str_init("BYE");
+	int other = (dir == DLG_CALLER_LEG) ? DLG_CALLEE_LEG : DLG_CALLER_LEG;
+	unsigned int last = 0;
+	uac_req_t uac_r;
+	dlg_t *td;
+	int ret;
+
+	td = build_probe_dlg(dlg, dir, 1);
+	if(td == NULL)
+		return -1;
+	/* A new request in the sender's CSeq space: last + 1, as the dialog
+	 * module's own BYE would carry. */
+	if(str_to_uint(&dlg->cseq[other], &last) != 0)
+		last = 1;
+	td->loc_seq.value = last;
+	set_uac_req(&uac_r, &m_bye, hdrs, NULL, td, 0, NULL, NULL);
+	ret = vt_tmb.t_request_within(&uac_r);
+	if(td->route_set)
+		free_rr(&td->route_set);
+	pkg_free(td);
+	return ret < 0 ? -1 : 0;
+}
+
 void vt_probe_send(const vt_job_t *job)
 {
 	static const unsigned int legs[2] = {VT_LEG_CALLER, VT_LEG_CALLEE};

@@ -14,6 +14,13 @@ int vt_probe_bind(void);
 /* tm's fr_timer in ms (a probe's transaction timeout). After mod_init. */
 unsigned int vt_probe_timeout_ms(void);
 
+struct dlg_cell;
+
+/* Send a BYE to one leg (DLG_CALLER_LEG / DLG_CALLEE_LEG) of a dialog we
+ * hold a reference on, with extra headers hdrs (a Reason). For the leg the
+ * dialog module's dlg_bye_all() skipped. 0 sent, -1 not. */
+int vt_probe_send_bye(struct dlg_cell *dlg, int dir, str *hdrs);
+
 /* Send the probes of a VT_ACT_PROBE job (timer process). */
 void vt_probe_send(const vt_job_t *job);
 

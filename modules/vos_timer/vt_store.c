@@ -267,6 +267,10 @@ int vt_store_release(vt_dlg_key_t key)
 	vt_call_t **link;
 	int ret = 0;
 
+	/* At shutdown the dialog module destroys its dialogs (DLGCB_DESTROY)
+	 * after this module's mod_destroy has freed the store. */
+	if(vt_store == NULL)
+		return 0;
 	lock_get(&vt_store->lock);
 	link = find_link(key);
 	if(*link != NULL) {
@@ -384,6 +388,8 @@ int vt_store_next_due(uint64_t now_ms, vt_job_t *job)
 #define VT_STORE_EVENT(key, stmt)           \
 	do {                                    \
 		vt_call_t *c;                       \
+		if(vt_store == NULL)                \
+			return 0; /* shutting down */   \
 		lock_get(&vt_store->lock);          \
 		c = *find_link(key);                \
 		if(c != NULL) {                     \

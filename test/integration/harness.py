@@ -387,7 +387,10 @@ class Sipp:
                 and (status is not None or m.is_request)]
 
 
+OUT = os.environ.get("VT_TEST_OUT") or os.path.join(ROOT, "test", "out")
+
+
 def workdir(name):
-    base = os.environ.get("VT_TEST_OUT") or os.path.join(ROOT, "test", "out")
+    base = OUT
     os.makedirs(base, exist_ok=True)
     return tempfile.mkdtemp(prefix=name + "-", dir=base)

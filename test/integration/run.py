@@ -2,12 +2,14 @@
 """Runs the integration tests; prints PASS/FAIL per test and a closing
 'integration: N passed, N failed' line. Exit status 1 if any failed.
 Usage: run.py [name-substring ...]"""
+import glob
+import os
 import sys
 import time
 import traceback
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from harness import TestFailure, _cleanup  # noqa: E402
+from harness import OUT, TestFailure, _cleanup  # noqa: E402
 import test_foundation  # noqa: E402
 import test_timer  # noqa: E402
 import test_rfc4028  # noqa: E402
@@ -24,8 +26,15 @@ def main(argv):
     passed = failed = 0
     for t in tests:
         t0 = time.time()
+        cores = set(glob.glob(os.path.join(OUT, "**", "core*"), recursive=True))
         try:
             t()
+            _cleanup()
+            # A crash in any Kamailio process (even at shutdown) fails the
+            # test that ran it: Kamailio writes core files to its -w dir.
+            new = set(glob.glob(os.path.join(OUT, "**", "core*"), recursive=True)) - cores
+            if new:
+                raise TestFailure("Kamailio dumped core: %s" % ", ".join(sorted(new)))
             passed += 1
             print("PASS %s (%.1fs)" % (t.__name__, time.time() - t0), flush=True)
         except TestFailure as e:

@@ -9,7 +9,7 @@ LIMIT_S = 3
 
 
 def _call(wd, kam, uac_scen, uas_scen, uac_d=0, uas_d=0, uac_m=1, uas_m=1,
-          rate=None, invite_hdr=None, answer_hdr=None):
+          rate=None, invite_hdr=None, answer_hdr=None, limit=1):
     uas_keys = {"answer_hdr": answer_hdr} if answer_hdr else {}
     uas = Sipp(wd, "callee", uas_scen, keys=uas_keys,
                extra=["-m", str(uas_m), "-d", str(uas_d)])
@@ -17,7 +17,7 @@ def _call(wd, kam, uac_scen, uas_scen, uac_d=0, uas_d=0, uac_m=1, uas_m=1,
     extra = ["-m", str(uac_m), "-d", str(uac_d), "-timeout", "60",
              "-timeout_error"]
     if rate:
-        extra += ["-l", "1", "-r", str(rate)]
+        extra += ["-l", str(limit), "-r", str(rate)]
     keys = {"callee": "127.0.0.1:%d" % uas.port}
     if invite_hdr:
         keys["invite_hdr"] = invite_hdr
@@ -296,6 +296,48 @@ def test_good_params_start():
         kam.stop()
 
 
+def test_burst_of_teardowns_reaches_every_leg():
+    """200 calls capped within two seconds: every caller and every callee
+    gets the proxy's BYE. (The dialog module alone loses the callee's BYE
+    when the caller's 200 is handled before that BYE is out; the module
+    sends it itself then.)"""
+    wd = workdir("burst")
+    n = 200
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": 2, "VT_CHILDREN": 4}).start()
+    try:
+        uac, uas = _call(wd, kam, "uac_wait_bye.xml", "uas_wait_bye.xml",
+                         uac_m=n, uas_m=n, rate=100, limit=n)
+        check(uac.wait(60) == 0, "callers failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callees failed:\n" + uas.output())
+        for side in (uac, uas):
+            got = {m.header("call-id") for m in side.find(False, "BYE")
+                   if 'text="no-timer-limit"' in (m.header("reason") or "")}
+            check(len(got) == n, "%s: %d of %d calls got the proxy's BYE" % (side.name, len(got), n))
+        st = kam.wait_for(lambda: (lambda s: s if s["managed"] == 0 else None)(kam.stats()),
+                          5, "managed == 0")
+        check(st["teardown_no_timer_limit"] == n, "stats: %r" % st)
+    finally:
+        kam.stop()
+
+
+def test_shutdown_with_calls_up():
+    """Stopping Kamailio while managed calls are up: the dialog module
+    destroys its dialogs after vos_timer's mod_destroy; nothing crashes
+    (run.py fails a test that leaves a core file)."""
+    wd = workdir("shutdown")
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": 60}).start()
+    try:
+        uac, uas = _call(wd, kam, "uac_wait_bye.xml", "uas_wait_bye.xml",
+                         uac_m=3, uas_m=3, rate=10, limit=3)
+        kam.wait_for(lambda: kam.stats()["non_timer"] == 3, 10, "three calls up")
+    finally:
+        kam.stop()
+    rc = kam.proc.returncode
+    check(rc == 0, "kamailio exited with %r:\n%s" % (rc, kam.log_tail(10)))
+    check(not [ln for ln in kam.log().splitlines() if "CRITICAL" in ln or "BUG" in ln],
+          "shutdown logged a crash:\n" + kam.log_tail(10))
+
+
 TESTS = [
     test_bad_modparams_refuse_start,
     test_good_params_start,
@@ -306,4 +348,6 @@ TESTS = [
     test_callee_hangs_up_first,
     test_cancel_and_failure_leave_nothing,
     test_many_calls_no_leak,
+    test_burst_of_teardowns_reaches_every_leg,
+    test_shutdown_with_calls_up,
 ]
