@@ -211,6 +211,7 @@ static void mod_destroy(void)
 {
 	vt_store_destroy();
 	vt_settings_destroy();
+	vt_stats_destroy();
 }
 
 static int vt_manage_with(struct sip_msg *msg, const vt_params_t *p, int bad)

@@ -26,6 +26,23 @@ void vt_policy_init(vt_policy_t *pc, const vt_params_t *params,
 	pc->dead_reason = VT_REASON_NONE;
 }
 
+uint16_t vt_spread_key(const char *s, unsigned long len)
+{
+	uint32_t h = 2166136261u;
+	unsigned long i;
+
+	for(i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return (uint16_t)(h ^ (h >> 16));
+}
+
+void vt_policy_set_spread(vt_policy_t *pc, uint16_t key)
+{
+	pc->spread_key = key;
+}
+
 int vt_policy_probing(const vt_policy_t *pc)
 {
 	return pc->mode == VT_MODE_TIMER || pc->params.probe_non_timer;
@@ -81,8 +98,10 @@ static void schedule(vt_policy_t *pc, uint64_t now_ms)
 		return;
 	i_ms = vt_policy_interval_ms(pc);
 	if(pc->probe_k < pc->params.update_segment) {
+		/* lead_ms < i_ms: never before the window starts */
 		offer(pc,
-				vt_deadline_add_ms(pc->window_ms, (pc->probe_k + 1) * i_ms),
+				vt_deadline_add_ms(pc->window_ms,
+						(pc->probe_k + 1) * i_ms - pc->lead_ms),
 				VT_ACT_PROBE, VT_REASON_NONE);
 	} else {
 		offer(pc,
@@ -102,6 +121,7 @@ static void restart_window(vt_policy_t *pc, uint64_t now_ms)
 	pc->dead_reason = VT_REASON_NONE;
 	pc->dead_at_ms = VT_NO_DEADLINE;
 	pc->grace_probe = 0;
+	pc->lead_ms = 0;
 }
 
 static void mark_dead(vt_policy_t *pc, vt_reason_t r, uint64_t at_ms)
@@ -136,6 +156,8 @@ void vt_policy_answered(vt_policy_t *pc, int reply_has_se, uint64_t now_ms)
 		pc->mode = VT_MODE_TIMER;
 	restart_window(pc, now_ms);
 	pc->answered_ms = now_ms;
+	pc->lead_ms = (uint32_t)(vt_policy_interval_ms(pc) / VT_SPREAD_DIV
+							 * pc->spread_key / 65536u);
 	if((pc->mode == VT_MODE_NON_TIMER || pc->distrusted)
 			&& pc->params.no_timer_limit_s > 0)
 		pc->cap_ms = vt_deadline_add_ms(

@@ -105,7 +105,20 @@ typedef struct vt_policy {
 	uint8_t pending;	 /* legs with a probe outstanding */
 	uint8_t grace_probe; /* the grace's probe round is still due */
 	uint8_t distrusted;	 /* malformed timer headers: capped in any mode */
+	uint16_t spread_key; /* from the Call-ID: this call's probe phase */
+	uint32_t lead_ms;	 /* first window only: probes this much earlier */
 } vt_policy_t;
+
+/* Probe spreading: calls answered together (a mass re-answer after an
+ * outage) must not all probe in the same tick. In the first window after
+ * the answer, a call's probe rounds come lead_ms earlier, lead_ms =
+ * spread_key / 65536 of interval / VT_SPREAD_DIV (up to a quarter of the
+ * probe interval); later windows start at the confirmation, so the phase
+ * carries over. Never later than without spreading. */
+#define VT_SPREAD_DIV 4
+/* Deterministic 16-bit key of a Call-ID (FNV-1a). */
+uint16_t vt_spread_key(const char *s, unsigned long len);
+void vt_policy_set_spread(vt_policy_t *pc, uint16_t key);
 
 /* A call put under management on its initial INVITE. probe_timeout_ms: tm's
  * final-response timeout, the longest a probe can stay unanswered. */

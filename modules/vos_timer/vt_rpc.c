@@ -31,6 +31,7 @@ static void add_settings(rpc_t *rpc, void *h, const vt_params_t *p)
 
 static void vt_rpc_stats(rpc_t *rpc, void *ctx)
 {
+	long p50, p99, max;
 	vt_store_counts_t c;
 	vt_params_t p;
 	void *h;
@@ -57,6 +58,10 @@ static void vt_rpc_stats(rpc_t *rpc, void *ctx)
 			"teardown_no_timer_limit",
 			(int)vt_stats_teardowns(VT_REASON_NO_TIMER_LIMIT),
 			"teardown_admin", (int)vt_stats_teardowns(VT_REASON_ADMIN));
+	vt_stats_lateness_summary(&p50, &p99, &max);
+	rpc->struct_add(h, "dddd", "lateness_p50_ms", (int)p50, "lateness_p99_ms",
+			(int)p99, "lateness_max_ms", (int)max, "probes_peak_100ms",
+			(int)vt_stats_probes_peak());
 	vt_settings_get(&p);
 	add_settings(rpc, h, &p);
 }
@@ -135,12 +140,13 @@ static void vt_rpc_show(rpc_t *rpc, void *ctx)
 			rpc->fault(ctx, 500, "Server failure");
 			break;
 		}
-		rpc->struct_add(h, "Sssddddssdssssddd", "call_id", &v[i].callid,
+		rpc->struct_add(h, "Sssdddddssdssssddd", "call_id", &v[i].callid,
 				"mode", vt_mode_name(v[i].mode), "state",
 				vt_state_name(v[i].state), "age_s", (int)(v[i].age_ms / 1000),
 				"invite_session_expires", (int)v[i].invite_se_s,
 				"session_expires", (int)v[i].se_s, "window_age_ms",
-				(int)v[i].window_age_ms, "refresher",
+				(int)v[i].window_age_ms, "probe_lead_ms", (int)v[i].lead_ms,
+				"refresher",
 				vt_refresher_name(v[i].refresher), "headers_trusted",
 				v[i].distrusted ? "no" : "yes", "next_in_ms",
 				(int)v[i].next_in_ms, "next_action",

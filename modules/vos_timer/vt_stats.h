@@ -5,6 +5,8 @@
 #ifndef VT_STATS_H
 #define VT_STATS_H
 
+#include <stdint.h>
+
 #include "vt_policy.h"
 
 /* mod_init (before the fork). */
@@ -20,5 +22,13 @@ typedef enum vt_probe_stat {
 } vt_probe_stat_t;
 void vt_stats_probe(vt_probe_stat_t what);
 long vt_stats_probes(vt_probe_stat_t what);
+
+void vt_stats_destroy(void);
+/* The timer process: a deadline's work started late_ms after its time. */
+void vt_stats_lateness(uint64_t late_ms);
+/* p50 and p99 (bucket upper bounds, -1: no samples) and max, in ms. */
+void vt_stats_lateness_summary(long *p50, long *p99, long *max);
+/* Most probes sent in any 100 ms slice since start-up. */
+long vt_stats_probes_peak(void);
 
 #endif

@@ -180,6 +180,7 @@ int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
 	c->managed_ms = now_ms;
 	c->invite_se_s = invite_se_s;
 	vt_policy_init(&c->pol, params, mode, probe_timeout_ms);
+	vt_policy_set_spread(&c->pol, vt_spread_key(callid->s, callid->len));
 
 	lock_get(&vt_store->lock);
 	link = find_link(key);
@@ -310,6 +311,7 @@ static void view_fill(vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
 	v->se_s = c->se_s;
 	v->refresher = c->refresher;
 	v->distrusted = c->pol.distrusted;
+	v->lead_ms = c->pol.lead_ms;
 }
 
 static int job_fill(vt_job_t *job, const vt_call_t *c, vt_action_t act,
@@ -352,6 +354,7 @@ void vt_store_job_clean(vt_job_t *job)
 
 int vt_store_next_due(uint64_t now_ms, vt_job_t *job)
 {
+	uint64_t due;
 	vt_heap_node_t *n;
 	vt_call_t *c;
 	vt_decision_t d;
@@ -360,6 +363,7 @@ int vt_store_next_due(uint64_t now_ms, vt_job_t *job)
 	lock_get(&vt_store->lock);
 	while((n = vt_heap_min(&vt_store->heap)) != NULL && n->deadline_ms <= now_ms) {
 		c = call_of_node(n);
+		due = n->deadline_ms;
 		vt_heap_remove(&vt_store->heap, n);
 		count(c, -1);
 		d = vt_policy_on_deadline(&c->pol, now_ms);
@@ -375,6 +379,7 @@ int vt_store_next_due(uint64_t now_ms, vt_job_t *job)
 			continue;
 		}
 		job->legs = d.legs;
+		job->due_ms = due;
 		if(d.action == VT_ACT_FORGET)
 			unlink_free(find_link(c->key));
 		ret = 1;

@@ -41,6 +41,7 @@ typedef struct vt_call_view {
 	uint32_t se_s;		   /* negotiated: the 2xx's Session-Expires */
 	uint8_t refresher;	   /* vt_refresher_t, from the 2xx */
 	uint8_t distrusted;	   /* untrusted timer headers: capped */
+	uint32_t lead_ms;	   /* probe spreading lead in this window */
 } vt_call_view_t;
 
 /* A leg's state in the current window: "confirmed", "probing" (a probe is
@@ -58,6 +59,7 @@ typedef struct vt_job {
 	int probe_method;		/* vt_probe_method_t */
 	int callee_cseq_known; /* the callee has sent an in-dialog request */
 	vt_dlg_key_t key;
+	uint64_t due_ms; /* the deadline's computed time (deadline jobs) */
 	str callid;
 	str ftag;
 	str ttag;

@@ -8,6 +8,7 @@
 
 #include "vt_dialog.h"
 #include "vt_probe.h"
+#include "vt_stats.h"
 #include "vt_store.h"
 #include "vt_timer.h"
 
@@ -37,6 +38,10 @@ static void vt_timer_tick(unsigned int ticks, void *param)
 	vt_job_t job;
 
 	while(vt_store_next_due(now_ms, &job) == 1) {
+		if(job.action != VT_ACT_FORGET) {
+			uint64_t t = vt_now_ms();
+			vt_stats_lateness(t > job.due_ms ? t - job.due_ms : 0);
+		}
 		vt_dispatch(&job);
 		vt_store_job_clean(&job);
 	}

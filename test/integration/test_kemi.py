@@ -12,7 +12,8 @@ import time
 import scenarios as sc
 from harness import Kamailio, Sipp, check, workdir
 
-from test_timer import I_S, SE, TIMER_DEFS, TTL, answer_time, no_module_errors, probes, proxy_byes
+from test_timer import (I_S, SE, TIMER_DEFS, TTL, answer_time, check_probe_gaps, no_module_errors,
+                        probes, proxy_byes)
 
 KEMI_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kemi")
 KEMI_CFG = os.path.join(KEMI_DIR, "kamailio-kemi.cfg")
@@ -141,9 +142,7 @@ def test_kemi_timer_call_probed_then_expired():
         check(len(pu) == 4 and len(pc) == 3, "probes: callee %d, caller %d, want 4 and 3"
               % (len(pu), len(pc)))
         for side, ps in ((uas, pu), (uac, pc)):
-            gaps = [b.ts - a.ts for a, b in zip([type("t", (), {"ts": t0})()] + ps, ps)]
-            check(all(I_S - 0.2 <= g <= I_S + 0.5 for g in gaps),
-                  "%s probe gaps %s, want %d s" % (side.name, ["%.2f" % g for g in gaps], I_S))
+            check_probe_gaps(side, t0, I_S, ps)
         answered = [m for m in uas.messages() if m.sent and m.status == 200 and m.method == "UPDATE"]
         check(len(answered) == 2, "callee answered %d probes" % len(answered))
         last = answered[-1].ts

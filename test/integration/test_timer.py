@@ -45,6 +45,20 @@ def probes(side):
     return out
 
 
+def check_probe_gaps(side, t0, i_s, ps=None):
+    """Probes every i_s; the first one comes up to a quarter interval early
+    (probe spreading: a per-call phase from the Call-ID, first window
+    only)."""
+    ps = probes(side) if ps is None else ps
+    ts = [t0] + [p.ts for p in ps]
+    gaps = [b - a for a, b in zip(ts, ts[1:])]
+    ok = all(i_s - 0.2 <= g <= i_s + 0.5 for g in gaps[1:])
+    ok = ok and (not gaps or i_s * 0.75 - 0.2 <= gaps[0] <= i_s + 0.5)
+    check(ok, "%s probe gaps %s, want %.1fs (the first >= %.2fs)"
+          % (side.name, ["%.2f" % g for g in gaps], i_s, i_s * 0.75))
+    return gaps
+
+
 def proxy_byes(side):
     return [m for m in side.find(False, "BYE") if m.header("reason")]
 
@@ -73,9 +87,7 @@ def test_live_call_survives_windows():
             want = (bye - t0) / I_S
             check(abs(len(ps) - want) <= 1,
                   "%s got %d probes in %.1fs, want %.1f+-1" % (side.name, len(ps), bye - t0, want))
-            gaps = [b.ts - a.ts for a, b in zip([None] and [type("t", (), {"ts": t0})()] + ps, ps)]
-            check(all(I_S - 0.2 <= g <= I_S + 0.5 for g in gaps),
-                  "%s probe gaps: %s" % (side.name, ["%.2f" % g for g in gaps]))
+            check_probe_gaps(side, t0, I_S, ps)
             check(not proxy_byes(side), "%s got a BYE from the proxy" % side.name)
         st = kam.stats()
         check(st["teardown_total"] == 0 and st["managed"] == 0, "stats: %r" % st)
@@ -356,6 +368,40 @@ def test_probe_outcome_after_call_end_ignored():
         kam.stop()
 
 
+def test_probe_spreading():
+    """30 timer calls answered within ~150 ms: their first probe rounds
+    spread over the quarter interval before answer + I (never later), and
+    the module's probes_peak_100ms shows no burst of all of them at once."""
+    wd = workdir("tspread")
+    n, ttl, seg = 30, 8, 2   # I = 4 s, spread over 1 s
+    kam = Kamailio(wd, {"VT_SESSION_TTL": ttl, "VT_UPDATE_SEGMENT": seg,
+                        "VT_NO_TIMER_LIMIT": 60, "VT_CHILDREN": 4}).start()
+    try:
+        uas = Sipp(wd, "callee", sc.write(wd, "callee", sc.callee()), extra=["-m", str(n)]).start()
+        uac = Sipp(wd, "caller", sc.write(wd, "caller", sc.caller(SE, probes_then_bye=1)),
+                   remote="127.0.0.1:%d" % kam.port, keys={"callee": "127.0.0.1:%d" % uas.port},
+                   extra=["-m", str(n), "-l", str(n), "-r", "200", "-timeout", "60",
+                          "-timeout_error"]).start()
+        check(uac.wait(30) == 0 and uas.wait(10) == 0, "calls failed:\n" + uac.output())
+        answers = {m.header("call-id"): m.ts for m in uas.find(True, "INVITE", 200)}
+        first = {}
+        for p in probes(uas):
+            first.setdefault(p.header("call-id"), p.ts)
+        check(len(answers) == n and len(first) == n, "%d answers, %d probed" % (len(answers), len(first)))
+        span = max(answers.values()) - min(answers.values())
+        check(span < 0.5, "answers spread over %.2fs" % span)
+        leads = [4.0 - (first[c] - answers[c]) for c in answers]
+        check(all(-0.5 <= x <= 1.0 + 0.2 for x in leads), "leads %s" % sorted("%.2f" % x for x in leads))
+        spread = max(first.values()) - min(first.values())
+        check(spread >= 0.6, "first probes within %.2fs only" % spread)
+        st = kam.stats()
+        check(st["probes_peak_100ms"] <= 2 * n * 0.4,
+              "probes_peak_100ms %s of %d probes" % (st["probes_peak_100ms"], 2 * n))
+        check(st["lateness_max_ms"] < 200 and st["lateness_p99_ms"] <= 100, "lateness: %r" % st)
+    finally:
+        kam.stop()
+
+
 def test_make_demo():
     """`make demo`'s script runs and tells the story: probes answered, then
     unanswered, a session-expired BYE to both legs, the stats."""
@@ -386,5 +432,6 @@ TESTS = [
     test_probe_non_timer,
     test_list_and_stats_show_probing,
     test_probe_outcome_after_call_end_ignored,
+    test_probe_spreading,
     test_make_demo,
 ]

@@ -1115,12 +1115,99 @@ START_TEST(test_property_dead_always_ended)
 }
 END_TEST
 
+/* Probe spreading (issue 6): calls answered in the same millisecond
+ * probe at their own phase in the first window, never later than without
+ * spreading, and on the plain rhythm afterwards. */
+START_TEST(test_spread_first_window_only)
+{
+	vt_params_t p = vt_params_default; /* ttl 600, segment 2: I = 300 s */
+	vt_policy_t pc;
+	uint64_t t0 = 1000000, i_ms = 300000, first;
+	vt_reason_t r;
+
+	vt_policy_init(&pc, &p, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
+	vt_policy_set_spread(&pc, 0x8000); /* half of the range */
+	vt_policy_answered(&pc, 0, t0);
+	ck_assert_uint_eq(pc.lead_ms, i_ms / VT_SPREAD_DIV / 2);
+	first = pc.next_ms;
+	ck_assert_uint_eq(first, t0 + i_ms - i_ms / VT_SPREAD_DIV / 2);
+	ck_assert_int_eq(fire(&pc, first, &r), VT_ACT_PROBE);
+	/* both legs confirm: the next window starts now, without the lead */
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 200, first + 5);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 200, first + 7);
+	ck_assert_uint_eq(pc.lead_ms, 0);
+	ck_assert_uint_eq(pc.next_ms, first + 7 + i_ms);
+}
+END_TEST
+
+START_TEST(test_spread_never_later_and_bounded)
+{
+	vt_params_t p = vt_params_default;
+	uint64_t t0 = 5000, i_ms, plain;
+	unsigned int key;
+	vt_policy_t pc;
+	int ttl, seg;
+
+	/* property, over keys and settings: t0 + I - I/4 < first <= t0 + I */
+	for(ttl = 2; ttl <= 7200; ttl = ttl * 3 + 1)
+		for(seg = 2; seg <= 10 && seg <= ttl; seg += 4)
+			for(key = 0; key <= 0xffff; key += 0x0fff) {
+				p.session_ttl_s = ttl;
+				p.update_segment = seg;
+				vt_policy_init(&pc, &p, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
+				vt_policy_set_spread(&pc, (uint16_t)key);
+				vt_policy_answered(&pc, 0, t0);
+				i_ms = (uint64_t)ttl * 1000 / seg;
+				plain = t0 + i_ms;
+				ck_assert_uint_le(pc.next_ms, plain);
+				ck_assert_uint_gt(pc.next_ms, plain - i_ms / VT_SPREAD_DIV - 1);
+				ck_assert_int_eq(pc.next_action, VT_ACT_PROBE);
+			}
+}
+END_TEST
+
+START_TEST(test_spread_mass_answer)
+{
+	/* 10000 calls answered in the same millisecond: their first probe
+	 * rounds cover the quarter interval, at most a few per 100 ms slice. */
+	enum { N = 10000 };
+	static unsigned int slices[1000];
+	vt_params_t p = vt_params_default; /* I = 300 s: spread over 75 s */
+	vt_policy_t pc;
+	char callid[64];
+	unsigned int i, peak = 0, used = 0;
+	uint64_t t0 = 1000000, lo = t0 + 300000 - 75000;
+
+	memset(slices, 0, sizeof(slices));
+	for(i = 0; i < N; i++) {
+		int n = snprintf(callid, sizeof(callid), "%u-4242@192.0.2.%u", i, i % 250);
+		vt_policy_init(&pc, &p, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
+		vt_policy_set_spread(&pc, vt_spread_key(callid, (unsigned long)n));
+		vt_policy_answered(&pc, 0, t0);
+		ck_assert_uint_ge(pc.next_ms, lo);
+		slices[(pc.next_ms - lo) / 100]++;
+	}
+	for(i = 0; i < 750; i++) {
+		if(slices[i] > peak)
+			peak = slices[i];
+		if(slices[i])
+			used++;
+	}
+	/* uniform would be 13.3 per slice; without spreading all 10000 */
+	ck_assert_uint_le(peak, 40);
+	ck_assert_uint_ge(used, 700);
+}
+END_TEST
+
 Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
 	TCase *tc = tcase_create("lifecycle");
 
 	tcase_add_test(tc, test_init);
+	tcase_add_test(tc, test_spread_first_window_only);
+	tcase_add_test(tc, test_spread_never_later_and_bounded);
+	tcase_add_test(tc, test_spread_mass_answer);
 	tcase_add_test(tc, test_early_has_no_deadline_action);
 	tcase_add_test(tc, test_answered_non_timer_arms_limit);
 	tcase_add_test(tc, test_deadline_not_reached);

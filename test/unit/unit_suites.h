@@ -9,5 +9,6 @@ Suite *headers_suite(void);
 Suite *heap_suite(void);
 Suite *policy_suite(void);
 Suite *rfc4028_suite(void);
+Suite *hist_suite(void);
 
 #endif

@@ -1,0 +1,36 @@
+/*
+ * vos_timer: the deadline-lateness histogram and the probe-burst tracker
+ * behind the statistics (pure C: unit-tested on its own). Lateness is how
+ * long after its computed time a deadline's work (a probe round, a
+ * teardown) started in the timer process.
+ */
+#ifndef VT_HIST_H
+#define VT_HIST_H
+
+#include <stdint.h>
+
+/* Buckets: <= 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000 ms, > 2000. */
+#define VT_HIST_BUCKETS 12
+
+/* Upper bound of bucket i in ms (the last one: UINT32_MAX). */
+uint32_t vt_hist_upper_ms(int i);
+/* Statistic name of bucket i: "lateness_le_1ms" ... "lateness_gt_2000ms". */
+const char *vt_hist_name(int i);
+/* The bucket a lateness falls in. */
+int vt_hist_bucket(uint64_t late_ms);
+/* The p-th percentile (0 < p <= 100) as the upper bound of the bucket that
+ * holds it (for the last bucket: 2001, meaning "more than 2000"); -1 when
+ * there are no samples. */
+long vt_hist_percentile(const uint64_t counts[VT_HIST_BUCKETS], double p);
+
+/* Largest number of events in any 100 ms slice of the clock. */
+typedef struct vt_peak {
+	uint64_t slice; /* now_ms / 100 of the current slice */
+	uint32_t count; /* events in it */
+	uint32_t peak;	/* the largest count of any slice so far */
+} vt_peak_t;
+
+/* Count one event at now_ms (non-decreasing); returns the peak. */
+uint32_t vt_peak_add(vt_peak_t *pk, uint64_t now_ms);
+
+#endif
