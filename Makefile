@@ -8,6 +8,9 @@
 #   make fuzz     the header parser under libFuzzer for FUZZ_SECONDS (30)
 #   make demo     a timer-mode call whose callee goes silent, as a timeline
 #   make doc      validate doc/ and regenerate modules/vos_timer/README
+#   make bench-heap  micro-benchmark of the deadline heap alone (gcc -O2,
+#                 10^3..10^6 deadlines; table on stdout, JSON in
+#                 test/out/bench/heap.json)
 #
 # KAMAILIO_SRC=/path/to/kamailio builds against your own configured tree.
 
@@ -15,7 +18,8 @@ SHELL := /bin/bash
 ROOT := $(CURDIR)
 export KAMAILIO_SRC
 
-.PHONY: all deps build run test demo unit fuzz integration doc doc-check clean
+.PHONY: all deps build run test demo unit fuzz integration doc doc-check clean \
+	bench-heap
 
 all: build
 
@@ -45,6 +49,9 @@ fuzz:
 
 integration: build
 	@python3 test/integration/run.py
+
+bench-heap:
+	@$(MAKE) --no-print-directory -C bench heap-run
 
 doc-check:
 	@$(MAKE) --no-print-directory -C doc check
