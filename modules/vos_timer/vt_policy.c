@@ -14,7 +14,13 @@ void vt_policy_init(vt_policy_t *pc, const vt_params_t *params,
 		vt_mode_t invite_mode, uint32_t probe_timeout_ms)
 {
 	memset(pc, 0, sizeof(*pc));
-	pc->params = *params;
+	pc->params.session_ttl_s = (uint32_t)params->session_ttl_s;
+	pc->params.no_timer_limit_s = (uint32_t)params->no_timer_limit_s;
+	pc->params.min_se_s = (uint32_t)params->min_se_s;
+	pc->params.early_hangup_s = (uint16_t)params->early_hangup_s;
+	pc->params.update_segment = (uint8_t)params->update_segment;
+	pc->params.probe_method = params->probe_method ? 1 : 0;
+	pc->params.probe_non_timer = params->probe_non_timer ? 1 : 0;
 	pc->mode = (uint8_t)invite_mode;
 	pc->state = VT_ST_EARLY;
 	pc->probe_timeout_ms = probe_timeout_ms;
@@ -41,6 +47,17 @@ uint16_t vt_spread_key(const char *s, unsigned long len)
 void vt_policy_set_spread(vt_policy_t *pc, uint16_t key)
 {
 	pc->spread_key = key;
+}
+
+void vt_policy_params(const vt_policy_t *pc, vt_params_t *out)
+{
+	out->session_ttl_s = (int)pc->params.session_ttl_s;
+	out->update_segment = pc->params.update_segment;
+	out->early_hangup_s = pc->params.early_hangup_s;
+	out->no_timer_limit_s = (int)pc->params.no_timer_limit_s;
+	out->probe_method = pc->params.probe_method;
+	out->probe_non_timer = pc->params.probe_non_timer;
+	out->min_se_s = (int)pc->params.min_se_s;
 }
 
 int vt_policy_probing(const vt_policy_t *pc)

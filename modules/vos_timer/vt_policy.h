@@ -83,8 +83,21 @@ typedef struct vt_decision {
 	uint8_t legs;		/* for probes: VT_LEG_* bits */
 } vt_decision_t;
 
+/* A call's settings, packed (every vt_params.c range fits): a record is
+ * kept per managed call, and SPEC section 4 allows 256 bytes of shm per
+ * call. vt_policy_params() gives them back as a vt_params_t. */
+typedef struct vt_cparams {
+	uint32_t session_ttl_s;
+	uint32_t no_timer_limit_s;
+	uint32_t min_se_s;
+	uint16_t early_hangup_s;
+	uint8_t update_segment;
+	uint8_t probe_method : 1;
+	uint8_t probe_non_timer : 1;
+} vt_cparams_t;
+
 typedef struct vt_policy {
-	vt_params_t params;		   /* settings this call was managed with */
+	vt_cparams_t params;	   /* settings this call was managed with */
 	uint64_t answered_ms;	   /* t of the 2xx; 0 while early */
 	uint64_t window_ms;		   /* t_c */
 	uint64_t cap_ms;		   /* no_timer_limit deadline or VT_NO_DEADLINE */
@@ -119,6 +132,9 @@ typedef struct vt_policy {
 /* Deterministic 16-bit key of a Call-ID (FNV-1a). */
 uint16_t vt_spread_key(const char *s, unsigned long len);
 void vt_policy_set_spread(vt_policy_t *pc, uint16_t key);
+
+/* The call's settings as a vt_params_t. */
+void vt_policy_params(const vt_policy_t *pc, vt_params_t *out);
 
 /* A call put under management on its initial INVITE. probe_timeout_ms: tm's
  * final-response timeout, the longest a probe can stay unanswered. */

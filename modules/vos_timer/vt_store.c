@@ -21,8 +21,7 @@ typedef struct vt_call {
 	struct vt_call *hnext;
 	vt_heap_node_t hn; /* armed while pol.next_ms is a deadline */
 	vt_dlg_key_t key;
-	uint64_t managed_ms;
-	vt_policy_t pol;
+	vt_policy_t pol; /* while early, pol.window_ms: when it was managed */
 	uint32_t invite_se_s; /* Session-Expires forwarded with the INVITE */
 	uint32_t se_s;		  /* Session-Expires of the 2xx */
 	uint8_t refresher;	  /* vt_refresher_t of the 2xx */
@@ -177,9 +176,9 @@ int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
 	if(c == NULL)
 		return -1;
 	c->key = key;
-	c->managed_ms = now_ms;
 	c->invite_se_s = invite_se_s;
 	vt_policy_init(&c->pol, params, mode, probe_timeout_ms);
+	c->pol.window_ms = now_ms; /* unused by the policy while early */
 	vt_policy_set_spread(&c->pol, vt_spread_key(callid->s, callid->len));
 
 	lock_get(&vt_store->lock);
@@ -232,7 +231,6 @@ int vt_store_answered(vt_dlg_key_t key, const str *ttag,
 		count(old, -1);
 		c->hnext = old->hnext;
 		c->key = old->key;
-		c->managed_ms = old->managed_ms;
 		c->pol = old->pol;
 		c->flags = old->flags;
 		c->invite_se_s = old->invite_se_s;
@@ -286,7 +284,7 @@ int vt_store_release(vt_dlg_key_t key)
 /* A record's state for RPC and the teardown event (not its Call-ID). */
 static void view_fill(vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
 {
-	uint64_t since = c->pol.answered_ms ? c->pol.answered_ms : c->managed_ms;
+	uint64_t since = c->pol.answered_ms ? c->pol.answered_ms : c->pol.window_ms;
 
 	v->mode = c->pol.mode;
 	v->state = c->pol.state;
@@ -298,7 +296,7 @@ static void view_fill(vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
 							  : (c->pol.next_ms > now_ms
 											  ? (int64_t)(c->pol.next_ms - now_ms)
 											  : 0);
-	v->params = c->pol.params;
+	vt_policy_params(&c->pol, &v->params);
 	v->confirmed = c->pol.confirmed;
 	v->pending = c->pol.pending;
 	v->probes_sent = c->pol.probes_sent;
@@ -514,7 +512,7 @@ int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, const str *callid,
 	}
 	for(i = 0; i < VT_HASH_SIZE && n < cap; i++) {
 		for(c = vt_store->slots[i]; c && n < cap; c = c->hnext) {
-			since = c->pol.answered_ms ? c->pol.answered_ms : c->managed_ms;
+			since = c->pol.answered_ms ? c->pol.answered_ms : c->pol.window_ms;
 			if(now_ms - since < min_age_ms)
 				continue;
 			if(callid

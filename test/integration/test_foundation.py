@@ -338,6 +338,26 @@ def test_shutdown_with_calls_up():
           "shutdown logged a crash:\n" + kam.log_tail(10))
 
 
+def test_shm_per_managed_call():
+    """SPEC section 4: at most 256 bytes of shm per managed call (what
+    mod.stats accounts to the module: the record, its Call-ID and tags).
+    Memory, not timing: deterministic enough for make test."""
+    wd = workdir("shmcall")
+    n = 300
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": 120, "VT_CHILDREN": 4}, shm_mb=128).start()
+    try:
+        base = kam.module_shm()
+        uac, uas = _call(wd, kam, "uac_wait_bye.xml", "uas_wait_bye.xml",
+                         uac_m=n, uas_m=n, rate=200, limit=n)
+        kam.wait_for(lambda: kam.stats()["non_timer"] == n, 30, "%d calls up" % n)
+        per_call = (kam.module_shm() - base) / n
+        ids = [m.header("call-id") for m in uac.find(True, "INVITE")][:1]
+        check(per_call <= 256, "%.1f bytes of module shm per call (Call-ID like %r)" % (per_call, ids))
+        print("    %.1f bytes of module shm per call" % per_call)
+    finally:
+        kam.stop()
+
+
 TESTS = [
     test_bad_modparams_refuse_start,
     test_good_params_start,
@@ -350,4 +370,5 @@ TESTS = [
     test_many_calls_no_leak,
     test_burst_of_teardowns_reaches_every_leg,
     test_shutdown_with_calls_up,
+    test_shm_per_managed_call,
 ]

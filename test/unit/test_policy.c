@@ -30,7 +30,11 @@ static vt_params_t params_with_limit(int no_timer_limit_s)
 /* Field by field (the struct has padding, so no memcmp of copies). */
 static void assert_policy_eq(const vt_policy_t *a, const vt_policy_t *b)
 {
-	ck_assert_mem_eq(&a->params, &b->params, sizeof(a->params));
+	vt_params_t pa, pb;
+
+	vt_policy_params(a, &pa);
+	vt_policy_params(b, &pb);
+	ck_assert_mem_eq(&pa, &pb, sizeof(pa));
 	ck_assert_uint_eq(a->answered_ms, b->answered_ms);
 	ck_assert_uint_eq(a->next_ms, b->next_ms);
 	ck_assert_int_eq(a->mode, b->mode);
@@ -49,6 +53,43 @@ static void answered_non_timer(vt_policy_t *pc)
 	vt_policy_answered(pc, 0, 1000);
 }
 
+START_TEST(test_params_packed_roundtrip)
+{
+	/* every setting at both ends of its range survives the packing (the
+	 * ends are checked to be the real ones) */
+	static const long long ends[VT_P__COUNT][2] = {
+			[VT_P_SESSION_TTL] = {2, 86400},
+			[VT_P_UPDATE_SEGMENT] = {2, 10},
+			[VT_P_EARLY_HANGUP] = {0, 3600},
+			[VT_P_NO_TIMER_LIMIT] = {0, 604800},
+			[VT_P_PROBE_METHOD] = {0, 1},
+			[VT_P_PROBE_NON_TIMER] = {0, 1},
+			[VT_P_MIN_SE] = {90, 86400}};
+	vt_params_t p, back;
+	vt_policy_t pc;
+	int id, end;
+
+	for(id = 0; id < VT_P__COUNT; id++) {
+		int num = id != VT_P_PROBE_METHOD; /* a name, not a number */
+
+		if(num) {
+			ck_assert_int_ne(vt_param_check_int(id, ends[id][0] - 1), 0);
+			ck_assert_int_ne(vt_param_check_int(id, ends[id][1] + 1), 0);
+		}
+		for(end = 0; end < 2; end++) {
+			if(num)
+				ck_assert_int_eq(vt_param_check_int(id, ends[id][end]), 0);
+			p = vt_params_default;
+			vt_params_set(&p, id, (int)ends[id][end]);
+			vt_policy_init(&pc, &p, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
+			memset(&back, 0, sizeof(back));
+			vt_policy_params(&pc, &back);
+			ck_assert_mem_eq(&back, &p, sizeof(p));
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_init)
 {
 	vt_policy_t pc;
@@ -64,7 +105,13 @@ START_TEST(test_init)
 	ck_assert_int_eq(pc.reason, VT_REASON_NONE);
 	ck_assert_uint_eq(pc.answered_ms, 0);
 	ck_assert_int_eq(pc.teardown_tries, 0);
-	ck_assert_mem_eq(&pc.params, &p, sizeof(p));
+	{
+		vt_params_t back;
+
+		memset(&back, 0, sizeof(back));
+		vt_policy_params(&pc, &back);
+		ck_assert_mem_eq(&back, &p, sizeof(p));
+	}
 
 	vt_policy_init(&pc, &p, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
 	ck_assert_int_eq(pc.mode, VT_MODE_TIMER);
@@ -1205,6 +1252,7 @@ Suite *policy_suite(void)
 	TCase *tc = tcase_create("lifecycle");
 
 	tcase_add_test(tc, test_init);
+	tcase_add_test(tc, test_params_packed_roundtrip);
 	tcase_add_test(tc, test_spread_first_window_only);
 	tcase_add_test(tc, test_spread_never_later_and_bounded);
 	tcase_add_test(tc, test_spread_mass_answer);
