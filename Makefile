@@ -11,6 +11,10 @@
 #   make bench-heap  micro-benchmark of the deadline heap alone (gcc -O2,
 #                 10^3..10^6 deadlines; table on stdout, JSON in
 #                 test/out/bench/heap.json)
+#   make bench    build, bench-heap, then bench/run.py: vos_timer and the
+#                 dialog module's keepalive side by side on N concurrent
+#                 calls (N="1000 5000 20000"; make bench N=1000 for one
+#                 size); table on stdout and in bench/results.md (as root)
 #
 # KAMAILIO_SRC=/path/to/kamailio builds against your own configured tree.
 
@@ -19,7 +23,7 @@ ROOT := $(CURDIR)
 export KAMAILIO_SRC
 
 .PHONY: all deps build run test demo unit fuzz integration doc doc-check clean \
-	bench-heap
+	bench-heap bench
 
 all: build
 
@@ -52,6 +56,11 @@ integration: build
 
 bench-heap:
 	@$(MAKE) --no-print-directory -C bench heap-run
+
+N ?= 1000 5000 20000
+bench: build
+	@$(MAKE) --no-print-directory -C bench heap-run
+	@python3 bench/run.py --sizes "$(N)"
 
 doc-check:
 	@$(MAKE) --no-print-directory -C doc check
