@@ -58,6 +58,8 @@ int vt_dialog_bind(void)
 	if(vt_dlg_lookup == NULL)
 		LM_INFO("the dialog module has no dlg_lookup(): dialogs are looked "
 				"up by Call-ID and tags\n");
+	/* with the lookup by id, records need no tags */
+	vt_store_keep_tags(vt_dlg_lookup == NULL);
 	return 0;
 }
 
@@ -287,8 +289,14 @@ void vt_dialog_end(const vt_job_t *job)
 		return;
 	/* Once per teardown (not on retries), before the BYEs; the route
 	 * cannot stop them. */
-	if(job->action == VT_ACT_TEARDOWN)
-		vt_event_teardown(job);
+	if(job->action == VT_ACT_TEARDOWN) {
+		vt_job_t ev = *job;
+
+		/* the tags for $vtimer(from_tag/to_tag), from the dialog */
+		ev.ftag = dlg->tag[DLG_CALLER_LEG];
+		ev.ttag = dlg->tag[DLG_CALLEE_LEG];
+		vt_event_teardown(&ev);
+	}
 	reason.s = (char *)vt_reason_name(job->reason);
 	reason.len = strlen(reason.s);
 	if(vt_dlgb.set_dlg_var(dlg, &vt_reason_var, &reason) != 0)
