@@ -8,9 +8,11 @@
  * drop when done; a call whose dialog is gone is simply not found.
  */
 #include <stdio.h>
+#include <dlfcn.h>
 #include <string.h>
 
 #include "../../core/dprint.h"
+#include "../../core/sr_module.h"
 #include "../../core/parser/parse_cseq.h"
 #include "../../core/parser/parse_from.h"
 #include "../../core/parser/parse_to.h"
@@ -26,6 +28,13 @@
 #include "vt_stats.h"
 
 static struct dlg_binds vt_dlgb;
+/* The dialog module's own lookup by hash id, dlg_lookup(h_entry, h_id)
+ * (returns the dialog referenced). Its API (dlg_binds) has no lookup by
+ * id, only get_dlg(msg), which makes every probe round build and parse a
+ * SIP message; dlg_lookup is an exported symbol of dialog.so. NULL when
+ * absent: the message path is used. */
+typedef struct dlg_cell *(*vt_dlg_lookup_f)(unsigned int, unsigned int);
+static vt_dlg_lookup_f vt_dlg_lookup = NULL;
 
 static str vt_reason_var = str_init("vos_timer_reason");
 
@@ -36,11 +45,21 @@ static str vt_reason_var = str_init("vos_timer_reason");
 
 int vt_dialog_bind(void)
 {
+	struct sr_module *m;
+
 	if(load_dlg_api(&vt_dlgb) != 0) {
 		LM_ERR("cannot bind the dialog API: load the dialog module before "
 			   "vos_timer\n");
 		return -1;
 	}
+	m = find_module_by_name("dialog");
+	if(m != NULL && m->handle != NULL)
+		vt_dlg_lookup = (vt_dlg_lookup_f)dlsym(m->handle, "dlg_lookup");
+	if(vt_dlg_lookup == NULL)
+		LM_INFO("the dialog module has no dlg_lookup(): dialogs are looked "
+				"up by Call-ID and tags\n");
+	/* with the lookup by id, records need no tags */
+	vt_store_keep_tags(vt_dlg_lookup == NULL);
 	return 0;
 }
 
@@ -195,6 +214,19 @@ static struct dlg_cell *vt_dlg_find(const vt_job_t *job)
 	struct dlg_cell *dlg;
 	int n;
 
+	if(vt_dlg_lookup != NULL) {
+		/* h_id is unique per dialog; the Call-ID check is belt and braces */
+		dlg = vt_dlg_lookup(job->key.h_entry, job->key.h_id);
+		if(dlg != NULL
+				&& (dlg->callid.len != job->callid.len
+						|| memcmp(dlg->callid.s, job->callid.s, job->callid.len)
+								   != 0)) {
+			vt_dlgb.release_dlg(dlg);
+			dlg = NULL;
+		}
+		return dlg;
+	}
+
 	n = snprintf(buf, sizeof(buf),
 			"BYE sip:vos_timer@127.0.0.1 SIP/2.0\r\n"
 			"Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKvostimer\r\n"
@@ -257,8 +289,14 @@ void vt_dialog_end(const vt_job_t *job)
 		return;
 	/* Once per teardown (not on retries), before the BYEs; the route
 	 * cannot stop them. */
-	if(job->action == VT_ACT_TEARDOWN)
-		vt_event_teardown(job);
+	if(job->action == VT_ACT_TEARDOWN) {
+		vt_job_t ev = *job;
+
+		/* the tags for $vtimer(from_tag/to_tag), from the dialog */
+		ev.ftag = dlg->tag[DLG_CALLER_LEG];
+		ev.ttag = dlg->tag[DLG_CALLEE_LEG];
+		vt_event_teardown(&ev);
+	}
 	reason.s = (char *)vt_reason_name(job->reason);
 	reason.len = strlen(reason.s);
 	if(vt_dlgb.set_dlg_var(dlg, &vt_reason_var, &reason) != 0)

@@ -109,11 +109,26 @@ static vt_call_t **find_link(vt_dlg_key_t key)
 	return link;
 }
 
+/* Keep the From and To tags in the records (only to find the dialog by
+ * message when the dialog module has no dlg_lookup()). */
+static int vt_keep_tags = 1;
+
+void vt_store_keep_tags(int on)
+{
+	vt_keep_tags = on;
+}
+
 static vt_call_t *call_alloc(const str *callid, const str *ftag, const str *ttag)
 {
-	size_t n = (size_t)callid->len + ftag->len + (ttag ? ttag->len : 0);
+	static const str none = {NULL, 0};
+	size_t n;
 	vt_call_t *c;
 
+	if(!vt_keep_tags) {
+		ftag = &none;
+		ttag = NULL;
+	}
+	n = (size_t)callid->len + ftag->len + (ttag ? ttag->len : 0);
 	if(callid->len > 0xffff || ftag->len > 0xffff || (ttag && ttag->len > 0xffff))
 		return NULL;
 	c = shm_malloc(sizeof(*c) + n);
@@ -201,6 +216,22 @@ int vt_store_answered(vt_dlg_key_t key, const str *ttag,
 	str callid, ftag;
 	int ret = 0;
 
+	if(!vt_keep_tags) {
+		/* no To tag to add: the record stays where it is */
+		lock_get(&vt_store->lock);
+		c = *find_link(key);
+		if(c != NULL && c->pol.state == VT_ST_EARLY) {
+			count(c, -1);
+			c->se_s = ans->se_s;
+			c->refresher = ans->refresher;
+			vt_policy_answered(&c->pol, ans->se_s > 0, now_ms);
+			count(c, +1);
+			rearm(c);
+			ret = 1;
+		}
+		lock_release(&vt_store->lock);
+		return ret;
+	}
 	/* The record grows by the To tag: build the new one outside the lock
 	 * from a copy of the old one's strings. */
 	lock_get(&vt_store->lock);

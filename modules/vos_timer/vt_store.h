@@ -85,6 +85,8 @@ typedef struct vt_store_counts {
 } vt_store_counts_t;
 
 int vt_store_init(void);
+/* mod_init: whether records keep the From/To tags (default yes). */
+void vt_store_keep_tags(int on);
 void vt_store_destroy(void);
 
 /* Put a call under management (initial INVITE). invite_se_s: the
