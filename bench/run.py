@@ -335,6 +335,8 @@ class Kamailio:
                      "-A", "BENCH_SESSION_TTL=%d" % SESSION_TTL,
                      "-A", "BENCH_UPDATE_SEGMENT=%d" % UPDATE_SEGMENT,
                      "-A", "BENCH_KA_INTERVAL=%d" % KA_INTERVAL]
+        # extra Kamailio options for both systems alike, e.g. "-x tlsf"
+        self.args += os.environ.get("BENCH_KAMAILIO_ARGS", "").split()
         if system == "keepalive":
             self.args += ["-A", "BENCH_KA"]
         self.proc = None
