@@ -190,6 +190,9 @@ void vt_policy_distrust(vt_policy_t *pc, uint64_t now_ms)
 	if(pc->cap_ms == VT_NO_DEADLINE && pc->params.no_timer_limit_s > 0) {
 		pc->cap_ms = vt_deadline_add_ms(pc->answered_ms,
 				(uint64_t)pc->params.no_timer_limit_s * 1000);
+		/* already past its cap: due now (never a deadline in the past) */
+		if(pc->cap_ms < now_ms)
+			pc->cap_ms = now_ms;
 		schedule(pc, now_ms);
 	}
 }

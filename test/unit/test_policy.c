@@ -1246,6 +1246,147 @@ START_TEST(test_spread_mass_answer)
 }
 END_TEST
 
+/* Random event sequences on one call (issue 7 item 5): whatever the order
+ * of answers, probe outcomes, refreshes, distrust and operator hangups,
+ * the policy never asks for two teardowns, never probes after a teardown,
+ * never arms a deadline in the past, and stops after FORGET. Deadlines
+ * fire when due, before any later event, as the timer process does. */
+static uint64_t rnd_state = 88172645463325252ull;
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+static unsigned int rnd_below(unsigned int n)
+{
+	return (unsigned int)(rnd() % n);
+}
+
+typedef struct sim {
+	vt_policy_t pc;
+	uint64_t t;
+	unsigned int outstanding; /* legs with a probe the policy asked for */
+	int teardowns, retries, forgotten;
+} sim_t;
+
+static void sim_fire_due(sim_t *s, uint64_t until)
+{
+	vt_decision_t d;
+
+	while(s->pc.next_ms != VT_NO_DEADLINE && s->pc.next_ms <= until) {
+		ck_assert_int_eq(s->forgotten, 0);
+		s->t = s->pc.next_ms;
+		d = vt_policy_on_deadline(&s->pc, s->t);
+		switch(d.action) {
+			case VT_ACT_PROBE:
+				ck_assert_int_eq(s->teardowns, 0);
+				ck_assert_uint_ne(d.legs, 0);
+				/* never stacked on an outstanding probe */
+				ck_assert_uint_eq(d.legs & s->outstanding, 0);
+				s->outstanding |= d.legs;
+				break;
+			case VT_ACT_TEARDOWN:
+				s->teardowns++;
+				ck_assert_int_eq(s->teardowns, 1);
+				break;
+			case VT_ACT_TEARDOWN_RETRY:
+				ck_assert_int_eq(s->teardowns, 1);
+				s->retries++;
+				break;
+			case VT_ACT_FORGET:
+				s->forgotten = 1;
+				break;
+			default:
+				break;
+		}
+		/* armed deadlines are never in the past */
+		if(s->pc.next_ms != VT_NO_DEADLINE)
+			ck_assert_uint_ge(s->pc.next_ms, s->t);
+	}
+	if(until > s->t)
+		s->t = until;
+}
+
+START_TEST(test_property_random_event_sequences)
+{
+	static const int codes[] = {200, 405, 408, 481, 500, 603, VT_PROBE_UNSENT};
+	int run, step;
+
+	for(run = 0; run < 3000; run++) {
+		vt_params_t p = vt_params_default;
+		sim_t s;
+		uint64_t fr;
+
+		memset(&s, 0, sizeof(s));
+		p.session_ttl_s = 2 + (int)rnd_below(120);
+		p.update_segment = 2 + (int)rnd_below(9);
+		if(p.update_segment > p.session_ttl_s)
+			p.update_segment = p.session_ttl_s;
+		p.early_hangup_s = rnd_below(3) ? 0 : (int)rnd_below(6);
+		p.no_timer_limit_s = rnd_below(3) ? 0 : 3 + (int)rnd_below(300);
+		p.probe_non_timer = (int)rnd_below(2);
+		fr = 200 + rnd_below(3000);
+		vt_policy_init(&s.pc, &p, rnd_below(2) ? VT_MODE_TIMER : VT_MODE_NON_TIMER,
+				(uint32_t)fr);
+		vt_policy_set_spread(&s.pc, (uint16_t)rnd());
+		s.t = 1000 + rnd_below(100000);
+		for(step = 0; step < 120 && !s.forgotten; step++) {
+			uint64_t later = s.t + rnd_below(20000);
+			unsigned int ev = rnd_below(100);
+
+			sim_fire_due(&s, later);
+			if(s.forgotten)
+				break;
+			if(ev < 10) {
+				vt_policy_answered(&s.pc, (int)rnd_below(2), s.t);
+			} else if(ev < 70 && s.outstanding) {
+				unsigned int leg = (s.outstanding & VT_LEG_CALLER)
+										   && (!(s.outstanding & VT_LEG_CALLEE)
+												   || rnd_below(2))
+										   ? VT_LEG_CALLER
+										   : VT_LEG_CALLEE;
+				s.outstanding &= ~leg;
+				vt_policy_probe_result(&s.pc, leg,
+						codes[rnd_below(sizeof(codes) / sizeof(codes[0]))], s.t);
+			} else if(ev < 80) {
+				vt_policy_refreshed(&s.pc, s.t);
+			} else if(ev < 84) {
+				vt_policy_distrust(&s.pc, s.t);
+			} else if(ev < 86) {
+				vt_action_t a = vt_policy_hangup_now(&s.pc, VT_REASON_ADMIN, s.t);
+
+				if(a == VT_ACT_TEARDOWN) {
+					s.teardowns++;
+					ck_assert_int_eq(s.teardowns, 1);
+				}
+			} else if(ev < 90) {
+				/* a stray outcome for a leg without a probe: ignored */
+				vt_policy_t before = s.pc;
+				unsigned int leg = rnd_below(2) ? VT_LEG_CALLER : VT_LEG_CALLEE;
+
+				if(!(s.pc.pending & leg)) {
+					vt_policy_probe_result(&s.pc, leg, 481, s.t);
+					assert_policy_eq(&before, &s.pc);
+				}
+			}
+			if(s.pc.next_ms != VT_NO_DEADLINE)
+				ck_assert_msg(s.pc.next_ms >= s.t,
+						"event %u armed %llu at %llu: state %d action %d dead %d "
+						"cap %llu answered %llu window %llu ttl %u seg %u eh %u ntl %u",
+						ev, (unsigned long long)s.pc.next_ms,
+						(unsigned long long)s.t, s.pc.state, s.pc.next_action,
+						s.pc.dead_reason, (unsigned long long)s.pc.cap_ms,
+						(unsigned long long)s.pc.answered_ms,
+						(unsigned long long)s.pc.window_ms,
+						s.pc.params.session_ttl_s, s.pc.params.update_segment,
+						s.pc.params.early_hangup_s, s.pc.params.no_timer_limit_s);
+		}
+	}
+}
+END_TEST
+
 Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -1299,6 +1440,7 @@ Suite *policy_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_property_live_never_cut);
 	tcase_add_test(tc, test_property_dead_always_ended);
+	tcase_add_test(tc, test_property_random_event_sequences);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("names");
