@@ -5,7 +5,7 @@
 #   make build    module only (modules/vos_timer/vos_timer.so)
 #   make run      Kamailio on 127.0.0.1:5060 with kamailio.cfg.sample
 #   make test     unit tests, fuzzing, doc validation, integration tests
-#   make fuzz     the header parser under libFuzzer for FUZZ_SECONDS (30)
+#   make fuzz     the header parser under libFuzzer, FUZZ_RUNS (10^6) inputs
 #   make demo     a timer-mode call whose callee goes silent, as a timeline
 #   make doc      validate doc/ and regenerate modules/vos_timer/README
 #   make bench-heap  micro-benchmark of the deadline heap alone (gcc -O2,
