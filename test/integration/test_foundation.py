@@ -3,6 +3,7 @@ state, no memory growth, bad modparams refuse start-up."""
 import re
 import time
 
+import scenarios as sc
 from harness import Kamailio, Sipp, check, workdir, TestFailure
 
 LIMIT_S = 3
@@ -358,6 +359,65 @@ def test_shm_per_managed_call():
         kam.stop()
 
 
+def _racing_caller(hangup_ms):
+    """Hang up at hangup_ms after the answer unless the proxy's BYE comes
+    first; answer any BYE (also one crossing ours); accept 200 or 481 to
+    ours."""
+    x = sc.HEAD % "racing_caller" + sc.caller_invite([])
+    x += '  <recv request="BYE" timeout="%d" ontimeout="hangup"/>\n' % hangup_ms
+    x += sc.reply(200, "OK", next_label="settle")
+    x += '  <label id="hangup"/>\n' + sc.caller_request("BYE", 2)
+    x += '  <recv response="200" optional="true" next="settle"/>\n'
+    x += '  <recv response="481" optional="true" next="settle"/>\n'
+    x += '  <recv request="BYE" next="crossed"/>\n'
+    x += '  <label id="crossed"/>\n' + sc.reply(200, "OK")
+    x += '  <recv response="200" optional="true" next="settle"/>\n'
+    x += '  <recv response="481" next="settle"/>\n'
+    # late answers to our BYE or a late proxy BYE within a short settle time
+    x += '  <label id="settle"/>\n'
+    x += '  <recv request="BYE" timeout="800" ontimeout="end"/>\n'
+    x += sc.reply(200, "OK")
+    x += '  <label id="end"/>\n  <pause milliseconds="1"/>\n' + sc.TAIL
+    return x
+
+
+def test_teardown_races_caller_bye():
+    """The caller hangs up within +-60 ms of the no_timer_limit teardown:
+    whoever wins, the callee gets a BYE, nothing is sent twice by the
+    module, each module teardown is counted once, nothing is left."""
+    wd = workdir("race")
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": 2}).start()
+    try:
+        module_ends = 0
+        for i, off in enumerate((-60, -30, -10, 0, 10, 30, 60, -5, 5, 20)):
+            uas = Sipp(wd, "callee%d" % i, sc.write(wd, "callee%d" % i, sc.callee()),
+                       extra=["-m", "1"]).start()
+            uac = Sipp(wd, "caller%d" % i, sc.write(wd, "caller%d" % i, _racing_caller(2000 + off)),
+                       remote="127.0.0.1:%d" % kam.port, keys={"callee": "127.0.0.1:%d" % uas.port},
+                       extra=["-m", "1", "-timeout", "30", "-timeout_error"]).start()
+            check(uac.wait(20) == 0, "offset %d: caller failed:\n%s" % (off, uac.output()))
+            check(uas.wait(10) == 0, "offset %d: callee failed:\n%s" % (off, uas.output()))
+            got = uas.find(False, "BYE")
+            check(got, "offset %d: the callee got no BYE" % off)
+            mod = [m for m in got if m.header("reason")]
+            check(len(mod) <= 1, "offset %d: the module sent the callee %d BYEs" % (off, len(mod)))
+            to_caller = [m for m in uac.find(False, "BYE") if m.header("reason")]
+            check(len(to_caller) <= 1, "offset %d: the module sent the caller %d BYEs" % (off, len(to_caller)))
+            if mod or to_caller:
+                module_ends += 1
+            st = kam.wait_for(lambda: (lambda x: x if x["managed"] == 0 else None)(kam.stats()),
+                              5, "offset %d: released" % off)
+            check(st["teardown_no_timer_limit"] == module_ends,
+                  "offset %d: %d module teardowns counted, %d seen on the wire"
+                  % (off, st["teardown_no_timer_limit"], module_ends))
+        bad = [ln for ln in kam.log().splitlines()
+               if "vos_timer" in ln and re.search(r"\b(ERROR|CRITICAL|BUG)\b", ln)]
+        check(not bad, "module errors:\n" + "\n".join(bad[:5]))
+        print("    module won %d of 10 races" % module_ends)
+    finally:
+        kam.stop()
+
+
 TESTS = [
     test_bad_modparams_refuse_start,
     test_good_params_start,
@@ -371,4 +431,5 @@ TESTS = [
     test_burst_of_teardowns_reaches_every_leg,
     test_shutdown_with_calls_up,
     test_shm_per_managed_call,
+    test_teardown_races_caller_bye,
 ]
