@@ -15,8 +15,9 @@ import test_timer  # noqa: E402
 import test_rfc4028  # noqa: E402
 import test_kemi  # noqa: E402
 import test_operate  # noqa: E402
+import test_soak  # noqa: E402
 
-MODULES = [test_foundation, test_timer, test_rfc4028, test_operate, test_kemi]
+MODULES = [test_foundation, test_timer, test_rfc4028, test_operate, test_kemi, test_soak]
 
 
 def main(argv):
