@@ -1,8 +1,9 @@
 """Soak (issue 7 item 1, short form; `make soak` runs it bigger): timer-mode
-calls of four kinds at once on one Kamailio, for several windows:
+calls of five kinds at once on one Kamailio, for several windows:
 
   live     both ends answer every probe; the caller hangs up after 6 probes
   refresh  the caller refreshes with UPDATE every 1.5 s, then hangs up
+  reinvite the caller refreshes with re-INVITE every 1.5 s, then hangs up
   silent   the callee answers one probe, then never again (it still
            answers the BYE)
   gone     the callee answers probes with 481
@@ -58,6 +59,9 @@ def test_soak_short():
             "refresh": _pair(wd, kam, "refresh", n,
                              sc.caller(SE, refresh_every_ms=1500, refresh_count=5,
                                        refresh_method="UPDATE"), sc.callee()),
+            "reinvite": _pair(wd, kam, "reinvite", n,
+                              sc.caller(SE, refresh_every_ms=1500, refresh_count=5,
+                                        refresh_method="INVITE"), sc.callee()),
             "silent": _pair(wd, kam, "silent", n, sc.caller(SE), sc.callee(silent_after=1)),
             "gone": _pair(wd, kam, "gone", n, sc.caller(SE), sc.callee(codes={"UPDATE": 481})),
         }
@@ -67,7 +71,7 @@ def test_soak_short():
         check(kam.proc.poll() is None, "Kamailio died")
 
         live_cut = dead_left = one_leg = late = 0
-        for kind in ("live", "refresh"):
+        for kind in ("live", "refresh", "reinvite"):
             uac, uas = pairs[kind]
             check(len(_call_ids(uas)) == n, "%s: %d calls reached the callee" % (kind, len(_call_ids(uas))))
             live_cut += len(set(_proxy_byes(uac)) | set(_proxy_byes(uas)))
