@@ -151,21 +151,14 @@ static dlg_t *build_probe_dlg(
 	return td;
 }
 
-static int send_one(struct dlg_cell *dlg, const vt_job_t *job, unsigned int leg)
+/* Send one in-dialog request on td through tm, then free td. */
+static int send_within(dlg_t *td, str *method, str *hdrs, int cb_type,
+		transaction_cb *cb, void *cb_param)
 {
-	static str m_update = str_init("UPDATE"), m_options = str_init("OPTIONS");
-	int dir = (leg == VT_LEG_CALLER) ? DLG_CALLER_LEG : DLG_CALLEE_LEG;
 	uac_req_t uac_r;
-	dlg_t *td;
 	int ret;
 
-	td = build_probe_dlg(dlg, dir, job->callee_cseq_known);
-	if(td == NULL)
-		return -1;
-	set_uac_req(&uac_r,
-			job->probe_method == VT_PROBE_OPTIONS ? &m_options : &m_update,
-			NULL, NULL, td, TMCB_LOCAL_COMPLETED, vt_probe_done,
-			pack_param(job->key, leg));
+	set_uac_req(&uac_r, method, hdrs, NULL, td, cb_type, cb, cb_param);
 	ret = vt_tmb.t_request_within(&uac_r);
 	if(td->route_set)
 		free_rr(&td->route_set);
@@ -173,14 +166,27 @@ static int send_one(struct dlg_cell *dlg, const vt_job_t *job, unsigned int leg)
 	return ret < 0 ? -1 : 0;
 }
 
+static int send_one(struct dlg_cell *dlg, const vt_job_t *job, unsigned int leg)
+{
+	static str m_update = str_init("UPDATE"), m_options = str_init("OPTIONS");
+	int dir = (leg == VT_LEG_CALLER) ? DLG_CALLER_LEG : DLG_CALLEE_LEG;
+	dlg_t *td;
+
+	td = build_probe_dlg(dlg, dir, job->callee_cseq_known);
+	if(td == NULL)
+		return -1;
+	return send_within(td,
+			job->probe_method == VT_PROBE_OPTIONS ? &m_options : &m_update,
+			NULL, TMCB_LOCAL_COMPLETED, vt_probe_done,
+			pack_param(job->key, leg));
+}
+
 int vt_probe_send_bye(struct dlg_cell *dlg, int dir, str *hdrs)
 {
 	static str m_bye = str_init("BYE");
 	int other = (dir == DLG_CALLER_LEG) ? DLG_CALLEE_LEG : DLG_CALLER_LEG;
 	unsigned int last = 0;
-	uac_req_t uac_r;
 	dlg_t *td;
-	int ret;
 
 	td = build_probe_dlg(dlg, dir, 1);
 	if(td == NULL)
@@ -190,12 +196,7 @@ int vt_probe_send_bye(struct dlg_cell *dlg, int dir, str *hdrs)
 	if(str_to_uint(&dlg->cseq[other], &last) != 0)
 		last = 1;
 	td->loc_seq.value = last;
-	set_uac_req(&uac_r, &m_bye, hdrs, NULL, td, 0, NULL, NULL);
-	ret = vt_tmb.t_request_within(&uac_r);
-	if(td->route_set)
-		free_rr(&td->route_set);
-	pkg_free(td);
-	return ret < 0 ? -1 : 0;
+	return send_within(td, &m_bye, hdrs, 0, NULL, NULL);
 }
 
 void vt_probe_send(const vt_job_t *job)

@@ -66,6 +66,33 @@ static void vt_rpc_stats(rpc_t *rpc, void *ctx)
 	add_settings(rpc, h, &p);
 }
 
+/* The fields of a call that vos_timer.list shows (vos_timer.show adds
+ * more). */
+static void add_call(rpc_t *rpc, void *h, const vt_call_view_t *v)
+{
+	rpc->struct_add(h, "Sssddssssddd", "call_id", &v->callid, "mode",
+			vt_mode_name(v->mode), "state", vt_state_name(v->state),
+			"age_s", (int)(v->age_ms / 1000), "next_in_ms",
+			(int)v->next_in_ms, "next_action",
+			vt_action_name(v->next_action), "next_reason",
+			vt_view_next_reason(v),
+			"caller", vt_view_leg_state(v, VT_LEG_CALLER), "callee",
+			vt_view_leg_state(v, VT_LEG_CALLEE), "probes_sent",
+			(int)v->probes_sent, "probes_confirmed",
+			(int)v->probes_confirmed, "probes_failed",
+			(int)v->probes_failed);
+}
+
+/* The Call-ID argument of show and hangup (a numeric one converted). */
+static int scan_callid(rpc_t *rpc, void *ctx, str *callid)
+{
+	if(rpc->scan(ctx, ".S", callid) < 1 || callid->len <= 0) {
+		rpc->fault(ctx, 400, "Call-ID missing");
+		return -1;
+	}
+	return 0;
+}
+
 static const char *vt_rpc_list_doc[] = {
 		"One entry per managed call: Call-ID, mode, state, age, next deadline "
 		"and what happens then. Optional argument: only calls at least that "
@@ -94,17 +121,7 @@ static void vt_rpc_list(rpc_t *rpc, void *ctx)
 			rpc->fault(ctx, 500, "Server failure");
 			break;
 		}
-		rpc->struct_add(h, "Sssddssssddd", "call_id", &v[i].callid, "mode",
-				vt_mode_name(v[i].mode), "state", vt_state_name(v[i].state),
-				"age_s", (int)(v[i].age_ms / 1000), "next_in_ms",
-				(int)v[i].next_in_ms, "next_action",
-				vt_action_name(v[i].next_action), "next_reason",
-				vt_view_next_reason(&v[i]),
-				"caller", vt_view_leg_state(&v[i], VT_LEG_CALLER), "callee",
-				vt_view_leg_state(&v[i], VT_LEG_CALLEE), "probes_sent",
-				(int)v[i].probes_sent, "probes_confirmed",
-				(int)v[i].probes_confirmed, "probes_failed",
-				(int)v[i].probes_failed);
+		add_call(rpc, h, &v[i]);
 	}
 	vt_store_views_free(v, n);
 }
@@ -121,10 +138,8 @@ static void vt_rpc_show(rpc_t *rpc, void *ctx)
 	int n, i;
 	void *h;
 
-	if(rpc->scan(ctx, ".S", &callid) < 1 || callid.len <= 0) {
-		rpc->fault(ctx, 400, "Call-ID missing");
+	if(scan_callid(rpc, ctx, &callid) < 0)
 		return;
-	}
 	n = vt_store_views(vt_now_ms(), 0, &callid, &v);
 	if(n < 0) {
 		rpc->fault(ctx, 500, "Out of memory");
@@ -140,23 +155,13 @@ static void vt_rpc_show(rpc_t *rpc, void *ctx)
 			rpc->fault(ctx, 500, "Server failure");
 			break;
 		}
-		rpc->struct_add(h, "Sssdddddssdssssddd", "call_id", &v[i].callid,
-				"mode", vt_mode_name(v[i].mode), "state",
-				vt_state_name(v[i].state), "age_s", (int)(v[i].age_ms / 1000),
-				"invite_session_expires", (int)v[i].invite_se_s,
-				"session_expires", (int)v[i].se_s, "window_age_ms",
-				(int)v[i].window_age_ms, "probe_lead_ms", (int)v[i].lead_ms,
-				"refresher",
+		add_call(rpc, h, &v[i]);
+		rpc->struct_add(h, "ddddss", "invite_session_expires",
+				(int)v[i].invite_se_s, "session_expires", (int)v[i].se_s,
+				"window_age_ms", (int)v[i].window_age_ms, "probe_lead_ms",
+				(int)v[i].lead_ms, "refresher",
 				vt_refresher_name(v[i].refresher), "headers_trusted",
-				v[i].distrusted ? "no" : "yes", "next_in_ms",
-				(int)v[i].next_in_ms, "next_action",
-				vt_action_name(v[i].next_action), "next_reason",
-				vt_view_next_reason(&v[i]),
-				"caller", vt_view_leg_state(&v[i], VT_LEG_CALLER), "callee",
-				vt_view_leg_state(&v[i], VT_LEG_CALLEE), "probes_sent",
-				(int)v[i].probes_sent, "probes_confirmed",
-				(int)v[i].probes_confirmed, "probes_failed",
-				(int)v[i].probes_failed);
+				v[i].distrusted ? "no" : "yes");
 		add_settings(rpc, h, &v[i].params);
 	}
 	vt_store_views_free(v, n);
@@ -174,10 +179,8 @@ static void vt_rpc_hangup(rpc_t *rpc, void *ctx)
 	void *h;
 	int r;
 
-	if(rpc->scan(ctx, ".S", &callid) < 1 || callid.len <= 0) {
-		rpc->fault(ctx, 400, "Call-ID missing");
+	if(scan_callid(rpc, ctx, &callid) < 0)
 		return;
-	}
 	r = vt_store_hangup(&callid, VT_REASON_ADMIN, vt_now_ms(), &job);
 	switch(r) {
 		case 0:

@@ -209,6 +209,17 @@ int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
 	return 1;
 }
 
+/* Under lock: the 2xx's facts onto an early record (already uncounted),
+ * then count and arm it as answered. */
+static void answer_record(vt_call_t *c, const vt_answer_t *ans, uint64_t now_ms)
+{
+	c->se_s = ans->se_s;
+	c->refresher = ans->refresher;
+	vt_policy_answered(&c->pol, ans->se_s > 0, now_ms);
+	count(c, +1);
+	rearm(c);
+}
+
 int vt_store_answered(vt_dlg_key_t key, const str *ttag,
 		const vt_answer_t *ans, uint64_t now_ms)
 {
@@ -222,11 +233,7 @@ int vt_store_answered(vt_dlg_key_t key, const str *ttag,
 		c = *find_link(key);
 		if(c != NULL && c->pol.state == VT_ST_EARLY) {
 			count(c, -1);
-			c->se_s = ans->se_s;
-			c->refresher = ans->refresher;
-			vt_policy_answered(&c->pol, ans->se_s > 0, now_ms);
-			count(c, +1);
-			rearm(c);
+			answer_record(c, ans, now_ms);
 			ret = 1;
 		}
 		lock_release(&vt_store->lock);
@@ -265,12 +272,8 @@ int vt_store_answered(vt_dlg_key_t key, const str *ttag,
 		c->pol = old->pol;
 		c->flags = old->flags;
 		c->invite_se_s = old->invite_se_s;
-		c->se_s = ans->se_s;
-		c->refresher = ans->refresher;
-		vt_policy_answered(&c->pol, ans->se_s > 0, now_ms);
 		*link = c;
-		count(c, +1);
-		rearm(c);
+		answer_record(c, ans, now_ms);
 		ret = 1;
 	} else {
 		old = c; /* raced with release or another answer: drop ours */
