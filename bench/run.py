@@ -53,6 +53,7 @@ ROOT = os.path.dirname(HERE)
 sys.dont_write_bytecode = True     # nothing written under test/
 sys.path.insert(0, os.path.join(ROOT, "test", "integration"))
 import scenarios  # noqa: E402  (SIPp scenario generators of the tests)
+from harness import free_udp_port  # noqa: E402
 
 CFG = os.path.join(HERE, "kamailio-bench.cfg")
 MODULE = os.path.join(ROOT, "modules", "vos_timer", "vos_timer.so")
@@ -122,23 +123,6 @@ def udp_rcvbuf_errors():
     with open("/proc/net/snmp") as f:
         rows = [ln.split() for ln in f if ln.startswith("Udp:")]
     return int(dict(zip(rows[0][1:], rows[1][1:])).get("RcvbufErrors", 0))
-
-
-def free_udp_port():
-    for _ in range(50):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            t.close()
-            u.close()
-    raise RuntimeError("no free port")
 
 
 def group_cpu_by_pid(pgid):

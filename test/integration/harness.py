@@ -230,6 +230,11 @@ class Kamailio:
         check(len(items) == 1, "vos_timer.stats: unexpected output")
         return items[0]
 
+    def wait_released(self, timeout_s, what="every call released"):
+        """vos_timer.stats once no call is managed any more."""
+        return self.wait_for(lambda: (lambda s: s if s["managed"] == 0 else None)(self.stats()),
+                             timeout_s, what)
+
     def shm_used(self):
         out = self.rpc("core.shmmem")
         m = re.search(r"used:\s*(\d+)", out)

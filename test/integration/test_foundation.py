@@ -58,8 +58,7 @@ def test_no_timer_call_capped():
             check('text="no-timer-limit"' in reason,
                   "%s BYE Reason is %r" % (side.name, reason))
         callid = _one_call_ids(uac)
-        st = kam.wait_for(lambda: (lambda s: s if s["managed"] == 0 else None)(kam.stats()),
-                          3, "managed == 0")
+        st = kam.wait_released(3, "managed == 0")
         check(st["teardown_no_timer_limit"] == 1,
               "teardown_no_timer_limit = %s" % st["teardown_no_timer_limit"])
         check(st["teardown_total"] == 1, "teardown_total = %s" % st["teardown_total"])
@@ -111,8 +110,7 @@ def test_caller_hangs_up_first():
         uac, uas = _call(wd, kam, "uac_hangup.xml", "uas_wait_bye.xml",
                          uac_d=1000, uas_d=(LIMIT_S + 1) * 1000)
         check(uac.wait(15) == 0, "caller failed:\n" + uac.output())
-        st = kam.wait_for(lambda: (lambda s: s if s["managed"] == 0 else None)(kam.stats()),
-                          1.0, "managed == 0 right after the BYE")
+        st = kam.wait_released(1.0, "managed == 0 right after the BYE")
         check(uas.wait(LIMIT_S + 10) == 0, "callee failed (stray BYE?):\n" + uas.output())
         byes = uas.find(False, "BYE")
         check(len(byes) == 1 and byes[0].header("reason") is None,
@@ -133,7 +131,7 @@ def test_callee_hangs_up_first():
         uac, uas = _call(wd, kam, "uac_wait_bye.xml", "uas_hangup.xml", uas_d=500)
         check(uas.wait(15) == 0, "callee failed:\n" + uas.output())
         check(uac.wait(10) == 0, "caller failed:\n" + uac.output())
-        kam.wait_for(lambda: kam.stats()["managed"] == 0, 1.0, "managed == 0")
+        kam.wait_released(1.0, "managed == 0")
         time.sleep(LIMIT_S)
         st = kam.stats()
         check(st["teardown_total"] == 0, "module ended a finished call: %r" % st)
@@ -149,15 +147,13 @@ def test_cancel_and_failure_leave_nothing():
         uac, uas = _call(wd, kam, "uac_cancel.xml", "uas_ring_cancel.xml")
         check(uac.wait(15) == 0, "caller (CANCEL) failed:\n" + uac.output())
         check(uas.wait(10) == 0, "callee (CANCEL) failed:\n" + uas.output())
-        kam.wait_for(lambda: kam.stats()["managed"] == 0, 1.0,
-                     "managed == 0 after CANCEL")
+        kam.wait_released(1.0, "managed == 0 after CANCEL")
         uac, uas = _call(wd, kam, "uac_wait_bye.xml", "uas_busy.xml",
                          uac_m=1)
         uac.wait(15)  # fails by design: it wanted a 200
         check(uac.find(False, "INVITE", 486), "caller did not get the 486")
         check(uas.wait(10) == 0, "callee (486) failed:\n" + uas.output())
-        kam.wait_for(lambda: kam.stats()["managed"] == 0, 1.0,
-                     "managed == 0 after 486")
+        kam.wait_released(1.0, "managed == 0 after 486")
         check(kam.stats()["teardown_total"] == 0, "teardown counted")
     finally:
         kam.stop()
@@ -182,7 +178,7 @@ def test_many_calls_no_leak():
         check(uac.wait(120) == 0, "caller failed:\n" + uac.output())
         check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
         check(len(uac.find(True, "BYE")) == 200, "not 200 calls made")
-        kam.wait_for(lambda: kam.stats()["managed"] == 0, 2, "managed == 0")
+        kam.wait_released(2, "managed == 0")
         time.sleep(7)
         mod1, core1 = kam.module_shm(), kam.shm_used()
         check(mod1 == mod0, "module shm %d -> %d bytes" % (mod0, mod1))
@@ -230,7 +226,7 @@ def test_mode_detection_on_the_wire():
             if uac.wait(15) != 0:
                 problems.append("INVITE %r: caller failed (cut by the proxy?):\n%s" % (inv, uac.output()))
             uas.wait(10)
-            kam.wait_for(lambda: kam.stats()["managed"] == 0, 2, "managed == 0")
+            kam.wait_released(2, "managed == 0")
         st = kam.stats()
         if st["teardown_total"] != 0:
             problems.append("module ended calls: %r" % st)
@@ -314,8 +310,7 @@ def test_burst_of_teardowns_reaches_every_leg():
             got = {m.header("call-id") for m in side.find(False, "BYE")
                    if 'text="no-timer-limit"' in (m.header("reason") or "")}
             check(len(got) == n, "%s: %d of %d calls got the proxy's BYE" % (side.name, len(got), n))
-        st = kam.wait_for(lambda: (lambda s: s if s["managed"] == 0 else None)(kam.stats()),
-                          5, "managed == 0")
+        st = kam.wait_released(5, "managed == 0")
         check(st["teardown_no_timer_limit"] == n, "stats: %r" % st)
     finally:
         kam.stop()
@@ -405,8 +400,7 @@ def test_teardown_races_caller_bye():
             check(len(to_caller) <= 1, "offset %d: the module sent the caller %d BYEs" % (off, len(to_caller)))
             if mod or to_caller:
                 module_ends += 1
-            st = kam.wait_for(lambda: (lambda x: x if x["managed"] == 0 else None)(kam.stats()),
-                              5, "offset %d: released" % off)
+            st = kam.wait_released(5, "offset %d: released" % off)
             check(st["teardown_no_timer_limit"] == module_ends,
                   "offset %d: %d module teardowns counted, %d seen on the wire"
                   % (off, st["teardown_no_timer_limit"], module_ends))

@@ -79,8 +79,7 @@ def check_capped(uac, uas, limit, slack, reason="no-timer-limit"):
 
 
 def wait_unmanaged(kam):
-    return kam.wait_for(lambda: (lambda s: s if s["managed"] == 0 else None)(kam.stats()),
-                        3, "managed == 0")
+    return kam.wait_released(3, "managed == 0")
 
 
 def test_kemi_no_timer_call_capped():

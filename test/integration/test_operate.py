@@ -149,7 +149,7 @@ def test_rpc_commands_and_errors():
             check(len(byes) == 1 and 'text="admin"' in byes[0].header("reason"),
                   "%s BYEs: %r" % (side.name, [b.header("reason") for b in byes]))
             check(byes[0].ts - t_cmd < 1.0, "%s BYE %.2fs after the command" % (side.name, byes[0].ts - t_cmd))
-        st = kam.wait_for(lambda: (lambda s: s if s["managed"] == 0 else None)(kam.stats()), 3, "released")
+        st = kam.wait_released(3, "released")
         check(st["teardown_admin"] == 1 and st["teardown_total"] == 1, "stats: %r" % st)
         out = kam.rpc_raw("vos_timer.hangup", cid)
         check(out.startswith("error: 404"), "second hangup: %r" % out)
@@ -329,7 +329,7 @@ def test_statistics_counters_and_prometheus():
         check(re.search(r"^kamailio_vos_timer_managed_non_timer 1\b", body, re.M),
               "metrics while up:\n" + body)
         check(uac.wait(15) == 0 and uas.wait(10) == 0, "endpoints failed")
-        kam.wait_for(lambda: kam.stats()["managed"] == 0, 3, "released")
+        kam.wait_released(3, "released")
         out = kam.rpc("stats.get_statistics", "vos_timer:")
         check("vos_timer:teardown_no_timer_limit = 1" in out and "vos_timer:managed_calls = 0" in out,
               "counters after:\n" + out)

@@ -97,8 +97,7 @@ def test_soak_short():
                                and "UPDATE" in (m.header("cseq") or "")]
                     if answers and b[cid][0].ts - max(answers) > TTL + FR_S + 1.5:
                         late += 1
-        st = kam.wait_for(lambda: (lambda s: s if s["managed"] == 0 else None)(kam.stats()),
-                          10, "every call released")
+        st = kam.wait_released(10, "every call released")
         # tm and the dialog module free their records a little later; ours
         # go at once
         time.sleep(1)

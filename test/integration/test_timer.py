@@ -114,8 +114,7 @@ def _dead_callee_case(early_hangup, lo, hi, wd_name):
                   % (side.name, dt, lo, hi))
             check('text="session-expired"' in byes[0].header("reason"),
                   "reason %r" % byes[0].header("reason"))
-        st = kam.wait_for(lambda: (lambda s: s if s["managed"] == 0 else None)(kam.stats()),
-                          3, "managed == 0")
+        st = kam.wait_released(3, "managed == 0")
         check(st["teardown_session_expired"] == 1, "stats: %r" % st)
         kam.wait_log(r"acc .*vos_timer_reason=session-expired", 3, "the CDR's vos_timer_reason")
         no_module_errors(kam)
@@ -179,7 +178,7 @@ def test_callee_481_leg_gone():
             dt = byes[0].ts - ans481[0].ts
             check(0 <= dt <= 0.5, "%s BYE %.2fs after the 481" % (side.name, dt))
             check('text="leg-gone"' in byes[0].header("reason"), "reason %r" % byes[0].header("reason"))
-        kam.wait_for(lambda: kam.stats()["managed"] == 0, 3, "managed == 0")
+        kam.wait_released(3, "managed == 0")
         st = kam.stats()
         check(st["teardown_leg_gone"] == 1 and st["teardown_total"] == 1, "stats: %r" % st)
         no_module_errors(kam)
