@@ -10,14 +10,20 @@ import traceback
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 from harness import OUT, TestFailure, _cleanup  # noqa: E402
-import test_foundation  # noqa: E402
-import test_timer  # noqa: E402
-import test_rfc4028  # noqa: E402
-import test_kemi  # noqa: E402
-import test_operate  # noqa: E402
-import test_soak  # noqa: E402
+import importlib  # noqa: E402
 
-MODULES = [test_foundation, test_timer, test_rfc4028, test_operate, test_kemi, test_soak]
+# Every test_*.py here: these first, in this order (quick ones before the
+# soak), then any other, by name.
+ORDER = ["test_foundation", "test_timer", "test_rfc4028", "test_operate",
+         "test_kemi"]
+LAST = ["test_soak"]
+_here = os.path.dirname(os.path.abspath(__file__))
+_found = sorted(os.path.basename(p)[:-3]
+                for p in glob.glob(os.path.join(_here, "test_*.py")))
+_names = ([n for n in ORDER if n in _found]
+          + [n for n in _found if n not in ORDER and n not in LAST]
+          + [n for n in LAST if n in _found])
+MODULES = [importlib.import_module(n) for n in _names]
 
 
 def main(argv):
