@@ -14,7 +14,7 @@ what=${1:-source}
 
 pkgs=(kamailio sip-tester python3 check pkg-config build-essential clang libclang-rt-dev
       dpkg-dev libxml2-utils xsltproc docbook-xsl docbook-xml iproute2 procps
-      kamailio-sqlite-modules sqlite3 nftables)
+      kamailio-sqlite-modules nftables)
 
 say() { echo "deps: $*"; }
 

@@ -22,6 +22,8 @@
 
 #include "vt_dialog.h"
 #include "vt_event.h"
+#include "vt_persist.h"
+#include "vt_settings.h"
 #include "vt_probe.h"
 #include "vt_rfc4028.h"
 #include "vt_sip.h"
@@ -37,11 +39,119 @@ typedef struct dlg_cell *(*vt_dlg_lookup_f)(unsigned int, unsigned int);
 static vt_dlg_lookup_f vt_dlg_lookup = NULL;
 
 static str vt_reason_var = str_init("vos_timer_reason");
+/* The call's lasting facts (vt_persist.h), kept with the dialog when the
+ * dialog module stores dialogs in a database: how the call is re-armed
+ * after a restart. */
+static str vt_state_var = str_init("vos_timer_state");
+/* The dialog module's db_mode is not 0: write vos_timer_state. */
+static int vt_persist_on = 0;
 
 #define VT_DLG_EVENTS                                                    \
 	(DLGCB_CONFIRMED_NA | DLGCB_CONFIRMED | DLGCB_FAILED | DLGCB_TERMINATED \
 			| DLGCB_EXPIRED | DLGCB_DESTROY | DLGCB_REQ_WITHIN                 \
 			| DLGCB_RESPONSE_WITHIN)
+
+static void vt_dlg_event(
+		struct dlg_cell *dlg, int type, struct dlg_cb_params *params);
+
+/* Keep the answered call's facts with its dialog (written to the dialog
+ * module's database with the dialog's variables). Once per call. */
+static void vt_dialog_persist(struct dlg_cell *dlg, vt_dlg_key_t key)
+{
+	vt_persist_t p;
+	char buf[VT_PERSIST_LEN];
+	str val;
+
+	if(!vt_store_persist_facts(key, vt_now_ms(), vt_now_unix_ms(), &p))
+		return;
+	val.len = vt_persist_format(&p, buf, sizeof(buf));
+	val.s = buf;
+	if(val.len < 0
+			|| vt_dlgb.set_dlg_var(dlg, &vt_state_var, &val) != 0)
+		LM_WARN("call-id [%.*s]: cannot set $dlg_var(vos_timer_state): the "
+				"call is not re-armed if Kamailio restarts\n",
+				dlg->callid.len, dlg->callid.s);
+}
+
+/* DLGCB_LOADED: the dialog module loaded a dialog from its database (at
+ * start-up, in the main process before the fork). A confirmed dialog with
+ * vos_timer_state is one of ours: put it back under management with the
+ * deadlines it had. */
+static void vt_dlg_loaded(
+		struct dlg_cell *dlg, int type, struct dlg_cb_params *params)
+{
+	vt_dlg_key_t key = {dlg->h_entry, dlg->h_id};
+	char err[VT_ERR_LEN];
+	vt_params_t base;
+	vt_persist_t p;
+	uint64_t now_unix;
+	str val = {NULL, 0};
+	int r;
+
+	if(dlg->state != DLG_STATE_CONFIRMED_NA && dlg->state != DLG_STATE_CONFIRMED)
+		return;
+	if(vt_dlgb.get_dlg_vardup(dlg, &vt_state_var, &val) != 0 || val.s == NULL)
+		return; /* not managed by vos_timer */
+	vt_settings_get(&base);
+	if(vt_persist_parse(val.s, (size_t)val.len, &base, &p, err, sizeof(err))
+			< 0) {
+		/* never leave it unprotected: probe it with today's settings */
+		LM_WARN("call-id [%.*s]: unreadable $dlg_var(vos_timer_state) "
+				"(%s): re-armed as a timer call with the current "
+				"settings\n",
+				dlg->callid.len, dlg->callid.s, err);
+		memset(&p, 0, sizeof(p));
+		p.params = base;
+		p.mode = VT_MODE_TIMER;
+		p.answered_unix_ms = (uint64_t)dlg->start_ts * 1000;
+	}
+	pkg_free(val.s);
+	now_unix = vt_now_unix_ms();
+	r = vt_store_restore(key, &dlg->callid, &dlg->tag[DLG_CALLER_LEG],
+			&dlg->tag[DLG_CALLEE_LEG], &p,
+			now_unix > p.answered_unix_ms ? now_unix - p.answered_unix_ms : 0,
+			vt_probe_timeout_ms(), vt_now_ms());
+	if(r == 1
+			&& vt_dlgb.register_dlgcb(dlg, VT_DLG_EVENTS, vt_dlg_event, NULL, NULL)
+					   != 0) {
+		vt_store_release(key);
+		r = -1;
+	}
+	if(r < 0)
+		LM_ERR("call-id [%.*s]: cannot re-arm the call after the restart\n",
+				dlg->callid.len, dlg->callid.s);
+	else if(r == 1)
+		LM_INFO("call-id [%.*s]: re-armed after the restart (%s, answered "
+				"%llu s ago)\n",
+				dlg->callid.len, dlg->callid.s, vt_mode_name(p.mode),
+				(unsigned long long)((now_unix > p.answered_unix_ms
+													? now_unix - p.answered_unix_ms
+													: 0)
+									 / 1000));
+}
+
+/* mod_init: with the dialog module's db_mode set, keep each call's facts
+ * with its dialog and re-arm the calls it loads at start-up. */
+static int vt_dialog_persist_init(struct sr_module *dm)
+{
+	modparam_t type;
+	int *db_mode = NULL;
+
+	if(dm != NULL)
+		db_mode = find_param_export(dm, "db_mode", INT_PARAM, &type);
+	vt_persist_on = db_mode != NULL && *db_mode != 0;
+	if(!vt_persist_on)
+		return 0;
+	if(vt_dlgb.register_dlgcb(NULL, DLGCB_LOADED, vt_dlg_loaded, NULL, NULL)
+			!= 0) {
+		LM_ERR("cannot register for the dialogs loaded from the database\n");
+		return -1;
+	}
+	LM_INFO("dialog db_mode %d: calls are kept in $dlg_var(vos_timer_state) "
+			"and re-armed after a restart\n",
+			*db_mode);
+	return 0;
+}
 
 int vt_dialog_bind(void)
 {
@@ -60,7 +170,7 @@ int vt_dialog_bind(void)
 				"up by Call-ID and tags\n");
 	/* with the lookup by id, records need no tags */
 	vt_store_keep_tags(vt_dlg_lookup == NULL);
-	return 0;
+	return vt_dialog_persist_init(m);
 }
 
 /* A 2xx to a re-INVITE or UPDATE relayed within the dialog: an end-to-end
@@ -88,6 +198,7 @@ static void vt_dlg_event(
 	vt_dlg_key_t key = {dlg->h_entry, dlg->h_id};
 	vt_msg_timer_t mt;
 	vt_answer_t ans;
+	int r;
 
 	switch(type) {
 		case DLGCB_REQ_WITHIN:
@@ -109,9 +220,9 @@ static void vt_dlg_event(
 			ans.se_s = mt.f.se == VT_HV_OK ? mt.f.se_val.secs : 0;
 			ans.refresher = mt.f.se == VT_HV_OK ? (uint8_t)mt.f.se_val.refresher
 												: VT_REFRESHER_NONE;
-			if(vt_store_answered(key, &dlg->tag[DLG_CALLEE_LEG], &ans,
-					   vt_now_ms())
-					< 0)
+			r = vt_store_answered(
+					key, &dlg->tag[DLG_CALLEE_LEG], &ans, vt_now_ms());
+			if(r < 0)
 				LM_ERR("call-id [%.*s]: out of shared memory, call stays "
 					   "unscheduled\n",
 						dlg->callid.len, dlg->callid.s);
@@ -122,6 +233,8 @@ static void vt_dlg_event(
 						dlg->callid.len, dlg->callid.s);
 				vt_store_distrust(key, vt_now_ms());
 			}
+			if(r == 1 && vt_persist_on)
+				vt_dialog_persist(dlg, key);
 			break;
 		default:
 			/* BYE, failure, CANCEL, dialog timeout or destruction. */

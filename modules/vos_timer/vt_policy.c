@@ -182,6 +182,33 @@ void vt_policy_answered(vt_policy_t *pc, int reply_has_se, uint64_t now_ms)
 	schedule(pc, now_ms);
 }
 
+void vt_policy_restore(vt_policy_t *pc, const vt_params_t *params,
+		vt_mode_t mode, int distrusted, uint16_t spread_key,
+		uint64_t elapsed_ms, uint32_t probe_timeout_ms, uint64_t now_ms)
+{
+	uint64_t i_ms, cap_ms, since;
+
+	vt_policy_init(pc, params, mode, probe_timeout_ms);
+	vt_policy_set_spread(pc, spread_key);
+	pc->distrusted = distrusted ? 1 : 0;
+	/* answered before this host's monotonic clock began (a reboot): the
+	 * age shown is then short; the deadlines below use elapsed_ms */
+	vt_policy_answered(pc, mode == VT_MODE_TIMER,
+			now_ms > elapsed_ms ? now_ms - elapsed_ms : 1);
+	if(pc->cap_ms != VT_NO_DEADLINE) {
+		cap_ms = (uint64_t)pc->params.no_timer_limit_s * 1000;
+		pc->cap_ms = elapsed_ms >= cap_ms ? now_ms : now_ms + (cap_ms - elapsed_ms);
+	}
+	i_ms = vt_policy_interval_ms(pc);
+	if(vt_policy_probing(pc) && elapsed_ms + pc->lead_ms >= i_ms) {
+		/* past the first window's first probe: resume at the phase */
+		since = (elapsed_ms + pc->lead_ms) % i_ms;
+		pc->window_ms = since < now_ms ? now_ms - since : 1;
+		pc->lead_ms = 0;
+	}
+	schedule(pc, now_ms);
+}
+
 void vt_policy_distrust(vt_policy_t *pc, uint64_t now_ms)
 {
 	pc->distrusted = 1;

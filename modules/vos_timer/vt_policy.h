@@ -146,6 +146,21 @@ void vt_policy_init(vt_policy_t *pc, const vt_params_t *params,
  * counts; later ones (2xx retransmissions, ACK) change nothing. */
 void vt_policy_answered(vt_policy_t *pc, int reply_has_se, uint64_t now_ms);
 
+/* A call put back under management after Kamailio restarted (the dialog
+ * module loaded its dialog from a database; vt_persist.h): answered
+ * elapsed_ms ago by the wall clock, with the settings, mode and distrust
+ * it had. Its no_timer_limit cap is counted from the original answer (due
+ * at once if it passed during the restart). A probed call keeps its probe
+ * phase: the current window is taken to start at the last probe boundary
+ * at or before now (first window: at the answer), so the next probe is due
+ * within one interval and a leg that died during the restart is judged
+ * within session_ttl + probe timeout of now - never later than without the
+ * restart. Earlier refreshes are not known; a live call probed early only
+ * confirms again. */
+void vt_policy_restore(vt_policy_t *pc, const vt_params_t *params,
+		vt_mode_t mode, int distrusted, uint16_t spread_key,
+		uint64_t elapsed_ms, uint32_t probe_timeout_ms, uint64_t now_ms);
+
 /* The call's INVITE or 2xx carried a Session-Expires or Min-SE that
  * cannot be trusted: it gets the no_timer_limit cap whatever its mode
  * (from its answer; at once if already answered). */

@@ -59,9 +59,9 @@ static void vt_rpc_stats(rpc_t *rpc, void *ctx)
 			(int)vt_stats_teardowns(VT_REASON_NO_TIMER_LIMIT),
 			"teardown_admin", (int)vt_stats_teardowns(VT_REASON_ADMIN));
 	vt_stats_lateness_summary(&p50, &p99, &max);
-	rpc->struct_add(h, "dddd", "lateness_p50_ms", (int)p50, "lateness_p99_ms",
+	rpc->struct_add(h, "ddddd", "lateness_p50_ms", (int)p50, "lateness_p99_ms",
 			(int)p99, "lateness_max_ms", (int)max, "probes_peak_100ms",
-			(int)vt_stats_probes_peak());
+			(int)vt_stats_probes_peak(), "restored", (int)c.restored);
 	vt_settings_get(&p);
 	add_settings(rpc, h, &p);
 }

@@ -24,7 +24,8 @@ static vt_stats_shm_t *vt_sshm = NULL;
 /* the timer process's own burst tracker */
 static vt_peak_t vt_probe_peak;
 
-enum { VT_G_ALL, VT_G_EARLY, VT_G_TIMER, VT_G_NON_TIMER, VT_G_TEARDOWN };
+enum { VT_G_ALL, VT_G_EARLY, VT_G_TIMER, VT_G_NON_TIMER, VT_G_TEARDOWN,
+	VT_G_RESTORED };
 
 static counter_val_t gauge(counter_handle_t h, void *param)
 {
@@ -40,6 +41,8 @@ static counter_val_t gauge(counter_handle_t h, void *param)
 			return c.non_timer;
 		case VT_G_TEARDOWN:
 			return c.teardown;
+		case VT_G_RESTORED:
+			return c.restored;
 		default:
 			return (counter_val_t)c.early + c.timer + c.non_timer + c.teardown;
 	}
@@ -63,6 +66,8 @@ static counter_def_t vt_counter_defs[] = {
 			"answered calls in non-timer mode"},
 	{0, "managed_in_teardown", 0, gauge, (void *)VT_G_TEARDOWN,
 			"calls the module is ending"},
+	{0, "restored", 0, gauge, (void *)VT_G_RESTORED,
+			"calls re-armed from the dialog database at start-up"},
 	{&vt_cnt_teardown[VT_REASON_SESSION_EXPIRED], "teardown_session_expired",
 			0, 0, 0, "calls ended: window unconfirmed"},
 	{&vt_cnt_teardown[VT_REASON_LEG_GONE], "teardown_leg_gone", 0, 0, 0,

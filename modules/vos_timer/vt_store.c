@@ -55,6 +55,14 @@ uint64_t vt_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+uint64_t vt_now_unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 int vt_store_init(void)
 {
 	vt_store = shm_malloc(sizeof(*vt_store));
@@ -180,11 +188,34 @@ static void rearm(vt_call_t *c)
 		vt_heap_insert(&vt_store->heap, &c->hn, c->pol.next_ms);
 }
 
+/* Link a new record (built outside the lock) unless its call is already
+ * managed: 1 linked (armed, and counted as restored if asked), 0 already
+ * there (c freed). */
+static int insert_new(vt_call_t *c, int restored)
+{
+	vt_call_t **link;
+
+	lock_get(&vt_store->lock);
+	link = find_link(c->key);
+	if(*link != NULL) {
+		lock_release(&vt_store->lock);
+		shm_free(c);
+		return 0;
+	}
+	*link = c;
+	count(c, +1);
+	rearm(c);
+	if(restored)
+		vt_store->counts.restored++;
+	lock_release(&vt_store->lock);
+	return 1;
+}
+
 int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
 		const vt_params_t *params, vt_mode_t mode, uint32_t invite_se_s,
 		uint32_t probe_timeout_ms, uint64_t now_ms)
 {
-	vt_call_t *c, **link;
+	vt_call_t *c;
 
 	/* Allocate outside the lock; most calls are new. */
 	c = call_alloc(callid, ftag, NULL);
@@ -195,18 +226,7 @@ int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
 	vt_policy_init(&c->pol, params, mode, probe_timeout_ms);
 	c->pol.window_ms = now_ms; /* unused by the policy while early */
 	vt_policy_set_spread(&c->pol, vt_spread_key(callid->s, callid->len));
-
-	lock_get(&vt_store->lock);
-	link = find_link(key);
-	if(*link != NULL) {
-		lock_release(&vt_store->lock);
-		shm_free(c);
-		return 0;
-	}
-	*link = c;
-	count(c, +1);
-	lock_release(&vt_store->lock);
-	return 1;
+	return insert_new(c, 0);
 }
 
 /* Under lock: the 2xx's facts onto an early record (already uncounted),
@@ -281,6 +301,52 @@ int vt_store_answered(vt_dlg_key_t key, const str *ttag,
 	lock_release(&vt_store->lock);
 	shm_free(old);
 	return ret;
+}
+
+int vt_store_persist_facts(vt_dlg_key_t key, uint64_t now_ms,
+		uint64_t now_unix_ms, vt_persist_t *out)
+{
+	vt_call_t *c;
+	uint64_t age;
+	int ret = 0;
+
+	lock_get(&vt_store->lock);
+	c = *find_link(key);
+	if(c != NULL && c->pol.answered_ms != 0) {
+		memset(out, 0, sizeof(*out));
+		vt_policy_params(&c->pol, &out->params);
+		out->mode = c->pol.mode;
+		out->distrusted = c->pol.distrusted;
+		age = now_ms > c->pol.answered_ms ? now_ms - c->pol.answered_ms : 0;
+		out->answered_unix_ms = now_unix_ms > age ? now_unix_ms - age : 0;
+		out->invite_se_s = c->invite_se_s;
+		out->se_s = c->se_s;
+		out->refresher = c->refresher;
+		ret = 1;
+	}
+	lock_release(&vt_store->lock);
+	return ret;
+}
+
+int vt_store_restore(vt_dlg_key_t key, const str *callid, const str *ftag,
+		const str *ttag, const vt_persist_t *p, uint64_t elapsed_ms,
+		uint32_t probe_timeout_ms, uint64_t now_ms)
+{
+	vt_call_t *c;
+
+	c = call_alloc(callid, ftag, ttag);
+	if(c == NULL)
+		return -1;
+	c->key = key;
+	c->invite_se_s = p->invite_se_s;
+	c->se_s = p->se_s;
+	c->refresher = (uint8_t)p->refresher;
+	/* the callee's CSeq space is not known any more: probes to the caller
+	 * use CSeq 0 (see vt_probe.c), which is safe either way */
+	vt_policy_restore(&c->pol, &p->params, (vt_mode_t)p->mode, p->distrusted,
+			vt_spread_key(callid->s, callid->len), elapsed_ms,
+			probe_timeout_ms, now_ms);
+	return insert_new(c, 1);
 }
 
 /* Under lock. */

@@ -14,6 +14,7 @@
 
 #include "../../core/str.h"
 #include "vt_params.h"
+#include "vt_persist.h"
 #include "vt_policy.h"
 
 typedef struct vt_dlg_key {
@@ -82,6 +83,7 @@ typedef struct vt_store_counts {
 	unsigned int non_timer;
 	unsigned int teardown;
 	unsigned int grace;
+	unsigned int restored; /* calls re-armed after a restart (since start) */
 } vt_store_counts_t;
 
 int vt_store_init(void);
@@ -100,6 +102,19 @@ int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
  * 1 done, 0 unknown call or already answered, -1 out of memory. */
 int vt_store_answered(vt_dlg_key_t key, const str *ttag,
 		const vt_answer_t *ans, uint64_t now_ms);
+/* An answered call's lasting facts for vt_persist_format(), with the
+ * answer time on the wall clock (now_unix_ms: the wall clock now). 1
+ * filled, 0 unknown or unanswered call. */
+int vt_store_persist_facts(vt_dlg_key_t key, uint64_t now_ms,
+		uint64_t now_unix_ms, vt_persist_t *out);
+
+/* A call the dialog module loaded from its database after a restart, with
+ * the facts stored for it (vt_policy_restore): answered elapsed_ms ago.
+ * 1 re-armed, 0 already managed, -1 out of memory. */
+int vt_store_restore(vt_dlg_key_t key, const str *callid, const str *ftag,
+		const str *ttag, const vt_persist_t *p, uint64_t elapsed_ms,
+		uint32_t probe_timeout_ms, uint64_t now_ms);
+
 /* The call's INVITE or 2xx carried an untrusted Session-Expires or
  * Min-SE: it keeps the no_timer_limit cap in any mode. */
 int vt_store_distrust(vt_dlg_key_t key, uint64_t now_ms);
@@ -147,5 +162,7 @@ void vt_store_views_free(vt_call_view_t *v, int n);
 
 /* Monotonic clock shared by all processes. */
 uint64_t vt_now_ms(void);
+/* Wall clock, ms since the epoch (what outlives a restart). */
+uint64_t vt_now_unix_ms(void);
 
 #endif

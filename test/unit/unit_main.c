@@ -14,6 +14,7 @@ int main(void)
 	srunner_add_suite(sr, policy_suite());
 	srunner_add_suite(sr, rfc4028_suite());
 	srunner_add_suite(sr, hist_suite());
+	srunner_add_suite(sr, persist_suite());
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -10,5 +10,6 @@ Suite *heap_suite(void);
 Suite *policy_suite(void);
 Suite *rfc4028_suite(void);
 Suite *hist_suite(void);
+Suite *persist_suite(void);
 
 #endif

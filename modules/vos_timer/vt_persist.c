@@ -1,0 +1,164 @@
+/*
+ * vos_timer: the text form of a call's persisted facts (vt_persist.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "vt_headers.h"
+#include "vt_persist.h"
+#include "vt_policy.h"
+
+int vt_persist_format(const vt_persist_t *p, char *buf, size_t size)
+{
+	int n;
+
+	n = snprintf(buf, size,
+			"v=%d;mode=%s;answered=%llu;distrusted=%d;invite_se=%u;se=%u;"
+			"refresher=%s;session_ttl=%d;update_segment=%d;early_hangup=%d;"
+			"no_timer_limit=%d;probe_method=%s;probe_non_timer=%d;min_se=%d",
+			VT_PERSIST_VERSION, p->mode == VT_MODE_TIMER ? "timer" : "non-timer",
+			(unsigned long long)p->answered_unix_ms, p->distrusted ? 1 : 0,
+			p->invite_se_s, p->se_s, vt_refresher_name(p->refresher),
+			p->params.session_ttl_s, p->params.update_segment,
+			p->params.early_hangup_s, p->params.no_timer_limit_s,
+			vt_probe_method_name(p->params.probe_method),
+			p->params.probe_non_timer, p->params.min_se_s);
+	return (n < 0 || (size_t)n >= size) ? -1 : n;
+}
+
+/* Decimal digits only, at most max. */
+static int parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if(len == 0 || len > 20)
+		return -1;
+	for(i = 0; i < len; i++) {
+		uint64_t d = (uint64_t)(s[i] - '0');
+
+		if(s[i] < '0' || s[i] > '9' || d > max || v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+static int is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(s, word, len) == 0;
+}
+
+enum { K_V, K_MODE, K_ANSWERED, K_DISTRUSTED, K_INVITE_SE, K_SE, K_REFRESHER,
+	K__COUNT };
+static const char *const keys[K__COUNT] = {"v", "mode", "answered",
+		"distrusted", "invite_se", "se", "refresher"};
+
+static int state_item(vt_persist_t *p, int k, const char *v, size_t vlen)
+{
+	uint64_t u;
+
+	switch(k) {
+		case K_V:
+			return parse_u64(v, vlen, 1000, &u) == 0 && u == VT_PERSIST_VERSION
+						   ? 0
+						   : -1;
+		case K_MODE:
+			if(is(v, vlen, "timer"))
+				p->mode = VT_MODE_TIMER;
+			else if(is(v, vlen, "non-timer"))
+				p->mode = VT_MODE_NON_TIMER;
+			else
+				return -1;
+			return 0;
+		case K_ANSWERED:
+			if(parse_u64(v, vlen, UINT64_MAX / 2, &u) < 0)
+				return -1;
+			p->answered_unix_ms = u;
+			return 0;
+		case K_DISTRUSTED:
+			if(parse_u64(v, vlen, 1, &u) < 0)
+				return -1;
+			p->distrusted = (int)u;
+			return 0;
+		case K_INVITE_SE:
+		case K_SE:
+			if(parse_u64(v, vlen, 2147483647u, &u) < 0)
+				return -1;
+			*(k == K_SE ? &p->se_s : &p->invite_se_s) = (uint32_t)u;
+			return 0;
+		case K_REFRESHER:
+			if(is(v, vlen, "uac"))
+				p->refresher = VT_REFRESHER_UAC;
+			else if(is(v, vlen, "uas"))
+				p->refresher = VT_REFRESHER_UAS;
+			else if(is(v, vlen, "none"))
+				p->refresher = VT_REFRESHER_NONE;
+			else
+				return -1;
+			return 0;
+	}
+	return -1;
+}
+
+int vt_persist_parse(const char *s, size_t len, const vt_params_t *base,
+		vt_persist_t *out, char *err, size_t errlen)
+{
+	vt_persist_t p;
+	const char *item, *end = s + len, *sep, *eq;
+	char settings[VT_PERSIST_LEN];
+	size_t ilen, slen = 0;
+	unsigned int seen = 0, pseen = 0;
+	int k, id;
+
+	memset(&p, 0, sizeof(p));
+	p.params = *base;
+	for(item = s; item < end; item = sep + 1) {
+		sep = memchr(item, ';', (size_t)(end - item));
+		if(sep == NULL)
+			sep = end;
+		ilen = (size_t)(sep - item);
+		eq = memchr(item, '=', ilen);
+		if(eq == NULL) {
+			snprintf(err, errlen, "item \"%.*s\" has no '='",
+					ilen > 32 ? 32 : (int)ilen, item);
+			return -1;
+		}
+		for(k = 0; k < K__COUNT; k++)
+			if(is(item, (size_t)(eq - item), keys[k]))
+				break;
+		if(k < K__COUNT) {
+			if((seen & (1u << k))
+					|| state_item(&p, k, eq + 1, ilen - (size_t)(eq + 1 - item))
+							   < 0) {
+				snprintf(err, errlen, "bad or repeated item \"%.*s\"",
+						ilen > 48 ? 48 : (int)ilen, item);
+				return -1;
+			}
+			seen |= 1u << k;
+			continue;
+		}
+		/* a setting: gathered for vt_overrides_apply(), which checks the
+		 * ranges and the rules between settings once all are in */
+		id = vt_param_lookup(item, (size_t)(eq - item));
+		if(id < 0 || (pseen & (1u << id)) || slen + ilen + 1 > sizeof(settings)) {
+			snprintf(err, errlen, "unknown or repeated item \"%.*s\"",
+					ilen > 48 ? 48 : (int)ilen, item);
+			return -1;
+		}
+		pseen |= 1u << id;
+		memcpy(settings + slen, item, ilen);
+		slen += ilen;
+		settings[slen++] = ';';
+	}
+	if((seen & ((1u << K_V) | (1u << K_MODE) | (1u << K_ANSWERED)))
+			!= ((1u << K_V) | (1u << K_MODE) | (1u << K_ANSWERED))) {
+		snprintf(err, errlen, "v, mode or answered missing");
+		return -1;
+	}
+	if(vt_overrides_apply(&p.params, settings, slen, err, errlen) < 0)
+		return -1;
+	*out = p;
+	return 0;
+}

@@ -1,0 +1,154 @@
+"""Restart survival (issue 7 item 3): the dialog module keeps dialogs in
+SQLite (db_mode 1, db_sqlite from kamailio-sqlite-modules); vos_timer keeps
+each answered call's facts in $dlg_var(vos_timer_state) and re-arms the calls
+the dialog module loads when Kamailio starts again.
+
+session_ttl 4, update_segment 2 (I = 2 s), tm fr_timer 1000 ms,
+no_timer_limit 8 s."""
+import os
+import sqlite3
+import time
+
+import scenarios as sc
+from harness import Kamailio, Sipp, check, workdir
+
+TTL, FR = 4, 1.0
+NTL = 8
+SE = ["Session-Expires: 1800", "Supported: timer"]
+SQL = "/usr/share/kamailio/db_sqlite"
+
+
+def make_db(path):
+    con = sqlite3.connect(path)
+    for name in ("standard-create.sql", "dialog-create.sql"):
+        with open(os.path.join(SQL, name)) as f:
+            con.executescript(f.read())
+    con.commit()
+    con.close()
+
+
+def stored_states(path):
+    con = sqlite3.connect(path)
+    try:
+        return [r[0] for r in con.execute(
+            "SELECT dialog_value FROM dialog_vars WHERE dialog_key='vos_timer_state'")]
+    finally:
+        con.close()
+
+
+def call(wd, kam, name, caller_xml, callee_xml):
+    uas = Sipp(wd, name + "-callee", sc.write(wd, name + "-callee", callee_xml),
+               extra=["-m", "1"]).start()
+    uac = Sipp(wd, name + "-caller", sc.write(wd, name + "-caller", caller_xml),
+               remote="127.0.0.1:%d" % kam.port,
+               keys={"callee": "127.0.0.1:%d" % uas.port},
+               extra=["-m", "1", "-timeout", "60", "-timeout_error"]).start()
+    return uac, uas
+
+
+def probes_after(side, t):
+    return [m for m in side.messages()
+            if not m.sent and m.is_request and m.method == "UPDATE" and m.ts > t]
+
+
+def module_byes(side):
+    return [m for m in side.messages() if not m.sent and m.is_request
+            and m.method == "BYE" and m.header("reason")]
+
+
+def test_calls_survive_restart():
+    """Three calls up when Kamailio restarts: a live timer call is not cut
+    and its probes go on; a timer call whose callee dies during the restart
+    is torn down within session_ttl + fr_timer + 1 s of the restart; a
+    non-timer call ends at its original answer + no_timer_limit, not at a
+    fresh one."""
+    if not os.path.exists("/usr/lib/x86_64-linux-gnu/kamailio/modules/db_sqlite.so") \
+            and not os.path.exists("/usr/lib/kamailio/modules/db_sqlite.so"):
+        check(False, "db_sqlite.so missing: install kamailio-sqlite-modules "
+                     "(scripts/deps.sh does)")
+    wd = workdir("restart")
+    db = os.path.join(wd, "dialog.db")
+    make_db(db)
+    defs = {"VT_SESSION_TTL": TTL, "VT_UPDATE_SEGMENT": 2,
+            "VT_NO_TIMER_LIMIT": NTL, "VT_DIALOG_DB": '"sqlite:///%s"' % db,
+            # db_sqlite sets no busy timeout: one SIP worker, so that no
+            # two processes write the file at once ("database is locked")
+            "VT_CHILDREN": 1}
+    kam = Kamailio(wd, defs).start()
+    try:
+        kam.wait_log(r"db_mode 1: calls are kept", 5, "persistence announced")
+        live = call(wd, kam, "live", sc.caller(SE, probes_then_bye=6), sc.callee())
+        dies = call(wd, kam, "dies", sc.caller(SE), sc.callee())
+        capped = call(wd, kam, "capped", sc.caller(), sc.callee())
+        kam.wait_for(lambda: (lambda s: s["timer"] == 2 and s["non_timer"] == 1)(kam.stats()),
+                     5, "three calls answered")
+        t_ans = capped[1].find(True, "INVITE", 200)[0].ts
+        # mid-call, after the first probes: stop, the callee of "dies" is
+        # gone meanwhile, start again on the same address and database
+        time.sleep(max(0.0, t_ans + 3.0 - time.time()))
+        kam.stop()
+        t_down = time.time()
+        dies[1].stop()
+        states = stored_states(db)
+        check(len(states) == 3, "vos_timer_state rows in the database: %r" % states)
+        check(sum("mode=timer" in s for s in states) == 2
+              and sum("mode=non-timer" in s for s in states) == 1
+              and all("no_timer_limit=%d" % NTL in s for s in states),
+              "stored states: %r" % states)
+        time.sleep(1.0)
+        kam.log_path = os.path.join(wd, "kamailio-2.log")
+        kam.start()
+        t_up = time.time()
+        print("    down %.1fs, restarted %.1fs after the answer" % (t_up - t_down, t_up - t_ans))
+        kam.wait_log(r"re-armed after the restart(.|\n)*re-armed after the restart"
+                     r"(.|\n)*re-armed after the restart", 5, "three calls re-armed")
+        st = kam.stats()
+        check(st["restored"] == 3 and st["timer"] == 2 and st["non_timer"] == 1,
+              "after the restart: %r" % st)
+
+        # the non-timer call: the cap of the original answer
+        check(capped[0].wait(NTL + 5) == 0, "capped caller failed:\n" + capped[0].output())
+        capped[1].wait(5)
+        bye = module_byes(capped[0])
+        check(len(bye) == 1 and "no-timer-limit" in bye[0].header("reason"),
+              "capped caller: module BYEs %r" % [m.header("reason") for m in bye])
+        at = bye[0].ts - t_ans
+        check(NTL - 0.2 <= at <= NTL + 0.7,
+              "non-timer call ended %.2fs after its answer, want %d (restart "
+              "must not restart its no_timer_limit)" % (at, NTL))
+        check(len(module_byes(capped[1])) == 1, "capped callee got no module BYE")
+
+        # the call whose callee died during the restart
+        check(dies[0].wait(TTL + 10) == 0, "dies caller failed:\n" + dies[0].output())
+        bye = module_byes(dies[0])
+        check(len(bye) == 1 and "session-expired" in bye[0].header("reason"),
+              "dead call: module BYEs to the caller %r" % [m.header("reason") for m in bye])
+        after = bye[0].ts - t_up
+        check(FR <= after <= TTL + FR + 1.0 + 0.7,
+              "dead call ended %.2fs after the restart, want within "
+              "session_ttl + fr_timer + 1 s" % after)
+
+        # the live call: probed after the restart, never cut, hung up by
+        # its caller
+        check(live[0].wait(30) == 0, "live caller failed:\n" + live[0].output())
+        check(live[1].wait(5) == 0, "live callee failed:\n" + live[1].output())
+        check(not module_byes(live[0]) and not module_byes(live[1]),
+              "the live call was cut")
+        pc, pe = probes_after(live[0], t_up), probes_after(live[1], t_up)
+        check(len(pc) >= 2 and len(pe) >= 2,
+              "live call probes after the restart: caller %d, callee %d" % (len(pc), len(pe)))
+        got = live[1].find(False, "BYE")
+        check(got and not got[0].header("reason"), "the callee got no BYE from its caller")
+
+        st = kam.wait_released(5)
+        check(st["teardown_no_timer_limit"] == 1 and st["teardown_session_expired"] == 1
+              and st["teardown_leg_gone"] == 0,
+              "teardowns after the restart: %r" % st)
+        print("    non-timer BYE at +%.2fs (limit %d), dead call BYE %.2fs after the "
+              "restart, live call %d+%d probes after it"
+              % (at, NTL, after, len(pc), len(pe)))
+    finally:
+        kam.stop()
+
+
+TESTS = [test_calls_survive_restart]
