@@ -6,11 +6,12 @@ the dialog module loads when Kamailio starts again.
 session_ttl 4, update_segment 2 (I = 2 s), tm fr_timer 1000 ms,
 no_timer_limit 8 s."""
 import os
+import signal
 import sqlite3
 import time
 
 import scenarios as sc
-from harness import Kamailio, Sipp, check, workdir
+from harness import Kamailio, Sipp, check, stop_proc, workdir
 
 TTL, FR = 4, 1.0
 NTL = 8
@@ -36,6 +37,20 @@ def stored_states(path):
         con.close()
 
 
+def damage_state(path, callid):
+    """A damaged row: the call's vos_timer_state no longer parses."""
+    con = sqlite3.connect(path)
+    try:
+        n = con.execute(
+            "UPDATE dialog_vars SET dialog_value='v=1;mode=sideways' "
+            "WHERE dialog_key='vos_timer_state' AND hash_id IN (SELECT hash_id "
+            "FROM dialog WHERE callid=?)", (callid,)).rowcount
+        con.commit()
+        return n
+    finally:
+        con.close()
+
+
 def call(wd, kam, name, caller_xml, callee_xml):
     uas = Sipp(wd, name + "-callee", sc.write(wd, name + "-callee", callee_xml),
                extra=["-m", "1"]).start()
@@ -56,17 +71,15 @@ def module_byes(side):
             and m.method == "BYE" and m.header("reason")]
 
 
-def test_calls_survive_restart():
-    """Three calls up when Kamailio restarts: a live timer call is not cut
-    and its probes go on; a timer call whose callee dies during the restart
-    is torn down within session_ttl + fr_timer + 1 s of the restart; a
-    non-timer call ends at its original answer + no_timer_limit, not at a
-    fresh one."""
-    if not os.path.exists("/usr/lib/x86_64-linux-gnu/kamailio/modules/db_sqlite.so") \
-            and not os.path.exists("/usr/lib/kamailio/modules/db_sqlite.so"):
-        check(False, "db_sqlite.so missing: install kamailio-sqlite-modules "
-                     "(scripts/deps.sh does)")
-    wd = workdir("restart")
+def _restart_with_calls(crash):
+    """Four calls up when Kamailio stops (SIGTERM, or SIGKILL when crash)
+    and starts again: a live timer call is not cut and its probes go on; a
+    timer call whose callee dies during the restart is torn down within
+    session_ttl + fr_timer + 1 s of the restart; a non-timer call ends at
+    its original answer + no_timer_limit, not at a fresh one; a non-timer
+    call whose stored state was damaged is probed as a timer call (its
+    caller hangs up after two probes)."""
+    wd = workdir("crash" if crash else "restart")
     db = os.path.join(wd, "dialog.db")
     make_db(db)
     defs = {"VT_SESSION_TTL": TTL, "VT_UPDATE_SEGMENT": 2,
@@ -80,30 +93,35 @@ def test_calls_survive_restart():
         live = call(wd, kam, "live", sc.caller(SE, probes_then_bye=6), sc.callee())
         dies = call(wd, kam, "dies", sc.caller(SE), sc.callee())
         capped = call(wd, kam, "capped", sc.caller(), sc.callee())
-        kam.wait_for(lambda: (lambda s: s["timer"] == 2 and s["non_timer"] == 1)(kam.stats()),
-                     5, "three calls answered")
+        damaged = call(wd, kam, "damaged", sc.caller(probes_then_bye=2), sc.callee())
+        kam.wait_for(lambda: (lambda s: s["timer"] == 2 and s["non_timer"] == 2)(kam.stats()),
+                     5, "four calls answered")
         t_ans = capped[1].find(True, "INVITE", 200)[0].ts
         # mid-call, after the first probes: stop, the callee of "dies" is
         # gone meanwhile, start again on the same address and database
         time.sleep(max(0.0, t_ans + 3.0 - time.time()))
-        kam.stop()
+        stop_proc(kam.proc, signal.SIGKILL if crash else signal.SIGTERM)
         t_down = time.time()
         dies[1].stop()
         states = stored_states(db)
-        check(len(states) == 3, "vos_timer_state rows in the database: %r" % states)
+        check(len(states) == 4, "vos_timer_state rows in the database: %r" % states)
         check(sum("mode=timer" in s for s in states) == 2
-              and sum("mode=non-timer" in s for s in states) == 1
+              and sum("mode=non-timer" in s for s in states) == 2
               and all("no_timer_limit=%d" % NTL in s for s in states),
               "stored states: %r" % states)
+        dcid = damaged[0].find(True, "INVITE")[0].header("call-id")
+        check(damage_state(db, dcid) == 1, "could not damage the stored state of " + dcid)
         time.sleep(1.0)
         kam.log_path = os.path.join(wd, "kamailio-2.log")
         kam.start()
         t_up = time.time()
         print("    down %.1fs, restarted %.1fs after the answer" % (t_up - t_down, t_up - t_ans))
-        kam.wait_log(r"re-armed after the restart(.|\n)*re-armed after the restart"
-                     r"(.|\n)*re-armed after the restart", 5, "three calls re-armed")
+        kam.wait_for(lambda: kam.log().count("re-armed after the restart") == 4, 5,
+                     "four calls re-armed")
+        check("unreadable $dlg_var(vos_timer_state)" in kam.log(),
+              "no warning about the damaged state")
         st = kam.stats()
-        check(st["restored"] == 3 and st["timer"] == 2 and st["non_timer"] == 1,
+        check(st["restored"] == 4 and st["timer"] == 3 and st["non_timer"] == 1,
               "after the restart: %r" % st)
 
         # the non-timer call: the cap of the original answer
@@ -140,6 +158,11 @@ def test_calls_survive_restart():
         got = live[1].find(False, "BYE")
         check(got and not got[0].header("reason"), "the callee got no BYE from its caller")
 
+        # the damaged one: probed after the restart, hung up by its caller
+        check(damaged[0].wait(10) == 0, "damaged caller failed:\n" + damaged[0].output())
+        check(len(probes_after(damaged[1], t_up)) >= 2 and not module_byes(damaged[0]),
+              "damaged-state call: not probed as a timer call after the restart")
+
         st = kam.wait_released(5)
         check(st["teardown_no_timer_limit"] == 1 and st["teardown_session_expired"] == 1
               and st["teardown_leg_gone"] == 0,
@@ -151,4 +174,14 @@ def test_calls_survive_restart():
         kam.stop()
 
 
-TESTS = [test_calls_survive_restart]
+def test_calls_survive_restart():
+    _restart_with_calls(crash=False)
+
+
+def test_calls_survive_crash():
+    """The same with Kamailio killed (SIGKILL): dialogs and their
+    variables were written when they changed (db_mode 1)."""
+    _restart_with_calls(crash=True)
+
+
+TESTS = [test_calls_survive_restart, test_calls_survive_crash]
