@@ -54,5 +54,6 @@ else
     echo "integration: no summary (runner crashed?)"; failed=$((failed + 1))
 fi
 
+grep -h "^SKIP " "$out/integration.log" || true
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -78,6 +78,10 @@ def free_udp_port():
     raise RuntimeError("no free port")
 
 
+class TestSkipped(Exception):
+    """The test cannot run here (run.py reports it as SKIP, with why)."""
+
+
 class TestFailure(Exception):
     pass
 

@@ -9,7 +9,7 @@ import time
 import traceback
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from harness import OUT, TestFailure, _cleanup  # noqa: E402
+from harness import OUT, TestFailure, TestSkipped, _cleanup  # noqa: E402
 import importlib  # noqa: E402
 
 # Every test_*.py here: these first, in this order (quick ones before the
@@ -30,7 +30,7 @@ def main(argv):
     tests = [t for m in MODULES for t in m.TESTS]
     if argv:
         tests = [t for t in tests if any(a in t.__name__ for a in argv)]
-    passed = failed = 0
+    passed = failed = skipped = 0
     for t in tests:
         t0 = time.time()
         cores = set(glob.glob(os.path.join(OUT, "**", "core*"), recursive=True))
@@ -44,6 +44,9 @@ def main(argv):
                 raise TestFailure("Kamailio dumped core: %s" % ", ".join(sorted(new)))
             passed += 1
             print("PASS %s (%.1fs)" % (t.__name__, time.time() - t0), flush=True)
+        except TestSkipped as e:
+            skipped += 1
+            print("SKIP %s: %s" % (t.__name__, e), flush=True)
         except TestFailure as e:
             failed += 1
             print("FAIL %s (%.1fs): %s" % (t.__name__, time.time() - t0, e), flush=True)
@@ -52,6 +55,8 @@ def main(argv):
             print("FAIL %s: %s" % (t.__name__, traceback.format_exc()), flush=True)
         finally:
             _cleanup()
+    if skipped:
+        print("integration: %d skipped (not counted; see SKIP lines)" % skipped)
     print("integration: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
