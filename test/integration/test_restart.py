@@ -90,6 +90,7 @@ def _restart_with_calls(crash):
     kam = Kamailio(wd, defs).start()
     try:
         kam.wait_log(r"db_mode 1: calls are kept", 5, "persistence announced")
+        shm0 = kam.module_shm()
         live = call(wd, kam, "live", sc.caller(SE, probes_then_bye=6), sc.callee())
         dies = call(wd, kam, "dies", sc.caller(SE), sc.callee())
         capped = call(wd, kam, "capped", sc.caller(), sc.callee())
@@ -164,6 +165,10 @@ def _restart_with_calls(crash):
               "damaged-state call: not probed as a timer call after the restart")
 
         st = kam.wait_released(5)
+        # the restored records are freed like any other: the module's shm
+        # is back to what a fresh start of the same config holds
+        kam.wait_for(lambda: kam.module_shm() == shm0, 5,
+                     "module shm back to %d (now %d)" % (shm0, kam.module_shm()))
         check(st["teardown_no_timer_limit"] == 1 and st["teardown_session_expired"] == 1
               and st["teardown_leg_gone"] == 0,
               "teardowns after the restart: %r" % st)
