@@ -396,6 +396,34 @@ class Sipp:
                 and (status is not None or m.is_request)]
 
 
+def proxy_byes(side):
+    """call-id -> the BYE transactions the proxy itself sent an endpoint
+    (the module's carry a Reason header), each as its first copy: tm's
+    retransmissions (same top Via and CSeq) are the same BYE."""
+    out, seen = {}, set()
+    for m in side.find(False, "BYE"):
+        k = (m.header("via"), m.header("cseq"))
+        if m.header("reason") and k not in seen:
+            seen.add(k)
+            out.setdefault(m.header("call-id"), []).append(m)
+    return out
+
+
+def call_ids(side):
+    """The Call-IDs an endpoint saw."""
+    return {m.header("call-id") for m in side.messages() if m.header("call-id")}
+
+
+def teardown_outcome(a, b, cid):
+    """How the proxy's teardown of call cid reached its legs, from
+    proxy_byes() of the caller (a) and the callee (b): "none", "both"
+    (one BYE on each leg) or "one-leg" (one leg only, or two BYEs)."""
+    na, nb = len(a.get(cid, [])), len(b.get(cid, []))
+    if na == nb == 0:
+        return "none"
+    return "both" if na == nb == 1 else "one-leg"
+
+
 OUT = os.environ.get("VT_TEST_OUT") or os.path.join(ROOT, "test", "out")
 
 

@@ -186,3 +186,27 @@ def write(workdir, name, xml):
     with open(path, "w") as f:
         f.write(xml)
     return path
+
+
+def caller_random_hangup(invite_hdrs=(), min_ms=500, max_ms=10000):
+    """Answer probes (200) and hang up at a random time, uniform in
+    [min_ms, max_ms] after the answer (each call draws its own). A probe
+    that comes during the pause goes to SIPp's unexpected-message handler
+    (label _unexp.main), which answers it and resumes the pause where it
+    was (pauserestore), so the draw is kept. A BYE from the proxy (the call
+    cut) is answered and ends the call."""
+    x = HEAD % "caller_random_hangup" + caller_invite(invite_hdrs)
+    x += '  <pause distribution="uniform" min="%d" max="%d"/>\n' % (min_ms, max_ms)
+    x += caller_request("BYE", 2) + '  <recv response="200"/>\n'
+    x += '  <nop next="end"/>\n'
+    x += '  <label id="_unexp.main"/>\n'
+    x += '  <recv request="UPDATE" optional="true" next="unexp_ok"/>\n'
+    x += '  <recv request="OPTIONS" optional="true" next="unexp_ok"/>\n'
+    x += '  <recv request="BYE" next="unexp_bye"/>\n'
+    x += '  <label id="unexp_ok"/>\n' + reply(200, "OK")
+    x += ('  <nop><action><jump variable="_unexp.retaddr"/>'
+          '<assign assign_to="_unexp.retaddr" value="0"/>'
+          '<pauserestore variable="_unexp.pausedaddr"/></action></nop>\n')
+    x += '  <label id="unexp_bye"/>\n' + reply(200, "OK")
+    x += '  <label id="end"/>\n' + TAIL
+    return x

@@ -4,7 +4,7 @@ import re
 import time
 
 import scenarios as sc
-from harness import Kamailio, Sipp, check, workdir, TestFailure
+from harness import Kamailio, Sipp, check, proxy_byes, workdir, TestFailure
 
 LIMIT_S = 3
 
@@ -389,14 +389,19 @@ def test_teardown_races_caller_bye():
                        extra=["-m", "1"]).start()
             uac = Sipp(wd, "caller%d" % i, sc.write(wd, "caller%d" % i, _racing_caller(2000 + off)),
                        remote="127.0.0.1:%d" % kam.port, keys={"callee": "127.0.0.1:%d" % uas.port},
-                       extra=["-m", "1", "-timeout", "30", "-timeout_error"]).start()
+                       # the proxy's BYE can land between SIPp's receive
+                       # timeout and its own BYE: drop it there (its
+                       # retransmission is answered) instead of aborting
+                       extra=["-m", "1", "-timeout", "30", "-timeout_error",
+                              "-default_behaviors", "all,-abortunexp"]).start()
             check(uac.wait(20) == 0, "offset %d: caller failed:\n%s" % (off, uac.output()))
             check(uas.wait(10) == 0, "offset %d: callee failed:\n%s" % (off, uas.output()))
             got = uas.find(False, "BYE")
             check(got, "offset %d: the callee got no BYE" % off)
-            mod = [m for m in got if m.header("reason")]
+            # one BYE transaction per leg at most (tm's copies are the same)
+            mod = sum(proxy_byes(uas).values(), [])
             check(len(mod) <= 1, "offset %d: the module sent the callee %d BYEs" % (off, len(mod)))
-            to_caller = [m for m in uac.find(False, "BYE") if m.header("reason")]
+            to_caller = sum(proxy_byes(uac).values(), [])
             check(len(to_caller) <= 1, "offset %d: the module sent the caller %d BYEs" % (off, len(to_caller)))
             if mod or to_caller:
                 module_ends += 1

@@ -58,8 +58,8 @@ import subprocess
 import time
 
 import scenarios as sc
-from harness import (Kamailio, Sipp, TestFailure, TestSkipped, check,
-                     free_udp_port, workdir)
+from harness import (Kamailio, Sipp, TestFailure, TestSkipped, call_ids, check,
+                     free_udp_port, proxy_byes, teardown_outcome, workdir)
 
 TTL, SEG, FR_MS = 15, 3, 4000
 FR_S = FR_MS / 1000.0     # < the probe interval TTL / SEG = 5 s
@@ -316,21 +316,6 @@ def caller_until(deadline_s):
     return x
 
 
-def _proxy_byes(side):
-    """call-id -> the proxy's BYE transactions (they carry a Reason) an
-    endpoint got, each as its first copy (a lost 200 brings tm's copies)."""
-    out, seen = {}, set()
-    for m in side.find(False, "BYE"):
-        if m.header("reason") and m.header("via") not in seen:
-            seen.add(m.header("via"))
-            out.setdefault(m.header("call-id"), []).append(m)
-    return out
-
-
-def _call_ids(side):
-    return {m.header("call-id") for m in side.messages() if m.header("call-id")}
-
-
 def _probe_copies(side):
     """(probe transactions an endpoint saw, copies of them beyond the
     first: tm's retransmissions after a lost 200, or of a probe left
@@ -419,26 +404,25 @@ def test_loss_10pct():
         check(kam.proc.poll() is None, "Kamailio died")
 
         uac, uas = pairs["live"]
-        ids = _call_ids(uas)
+        ids = call_ids(uas)
         check(len(ids) == N_LIVE, "%d live calls reached the callee" % len(ids))
-        cut = set(_proxy_byes(uac)) | set(_proxy_byes(uas))
+        cut = set(proxy_byes(uac)) | set(proxy_byes(uas))
         live_cut = len(cut)
         own_byes = {m.header("call-id") for m in uac.find(True, "BYE")}
         check(own_byes | cut == ids, "%d live callers hung up, %d cut, of %d"
               % (len(own_byes), live_cut, N_LIVE))
 
         uac, uas = pairs["dead"]
-        a, b = _proxy_byes(uac), _proxy_byes(uas)
-        ids = _call_ids(uas)
+        a, b = proxy_byes(uac), proxy_byes(uas)
+        ids = call_ids(uas)
         check(ids == set(dead_ids), "dead calls at the callee differ from the module's")
         dead_left = one_leg = off_time = under_loss = 0
         worst = []
         for cid in ids:
-            if cid not in a and cid not in b:
-                dead_left += 1
-                continue
-            if (cid in a) != (cid in b) or len(a.get(cid, [])) > 1 or len(b.get(cid, [])) > 1:
-                one_leg += 1
+            how = teardown_outcome(a, b, cid)
+            dead_left += how == "none"
+            one_leg += how == "one-leg"
+            if how != "both":
                 continue
             check('text="session-expired"' in b[cid][0].header("reason"),
                   "dead call reason %r" % b[cid][0].header("reason"))

@@ -1,25 +1,33 @@
 """Soak (issue 7 item 1, short form; `make soak` runs it bigger): timer-mode
-calls of five kinds at once on one Kamailio, for several windows:
+calls of six kinds at once on one Kamailio, for several windows:
 
   live     both ends answer every probe; the caller hangs up after 6 probes
+  hangup   both ends answer every probe; the caller hangs up at a random
+           time, uniform in 0.5..11 s after the answer (each call draws
+           its own), so hang-ups fall before, between and on top of the
+           probes (every 2 s)
   refresh  the caller refreshes with UPDATE every 1.5 s, then hangs up
   reinvite the caller refreshes with re-INVITE every 1.5 s, then hangs up
   silent   the callee answers one probe, then never again (it still
            answers the BYE)
   gone     the callee answers probes with 481
 
-Result lines: live calls cut (must be 0), dead calls not ended within
-window + probe timeout (0), teardowns that reached one leg only (0),
+Result lines: live calls cut (must be 0: any BYE of the proxy's to either
+leg of a live, hangup, refresh or reinvite call), dead calls not ended
+within window + probe timeout (0), teardowns that reached one leg only (0),
 Kamailio crashes (0; run.py also fails on a core file), module shm after
 all calls ended vs before (equal). VT_SOAK_CALLS sets the calls per kind
 (default 40)."""
+import glob
 import os
 import time
 
 import scenarios as sc
-from harness import Kamailio, Sipp, check, workdir
+from harness import (Kamailio, Sipp, call_ids, check, proxy_byes,
+                     teardown_outcome, workdir)
 
 TTL, SEG, FR_S = 4, 2, 1.0
+HANGUP_MS = (500, 11000)   # the random hang-up's range, after the answer
 SE = ["Session-Expires: 1800", "Supported: timer"]
 
 
@@ -33,17 +41,26 @@ def _pair(wd, kam, kind, n, caller_xml, callee_xml):
     return uac, uas
 
 
-def _proxy_byes(side):
-    """call-id -> the proxy's BYEs (with a Reason) an endpoint received."""
-    out = {}
-    for m in side.find(False, "BYE"):
-        if m.header("reason"):
-            out.setdefault(m.header("call-id"), []).append(m)
+def _hangup_times(uac):
+    """Random hang-up calls: [(seconds from the answer to the caller's
+    BYE, probes the caller answered before it, seconds to the nearest
+    probe the caller got, or None)], one per call whose caller sent a BYE
+    (its first copy: retransmissions are not hang-ups)."""
+    answered = {m.header("call-id"): m.ts for m in uac.find(False, "INVITE", 200)}
+    probes, bye = {}, {}
+    for m in uac.messages():
+        cid = m.header("call-id")
+        if not m.sent and m.is_request and m.method in ("UPDATE", "OPTIONS"):
+            probes.setdefault(cid, []).append(m.ts)
+        elif m.sent and m.is_request and m.method == "BYE":
+            bye.setdefault(cid, m.ts)
+    out = []
+    for cid, t in bye.items():
+        if cid in answered:
+            ps = probes.get(cid, [])
+            out.append((t - answered[cid], sum(1 for p in ps if p < t),
+                        min((abs(t - p) for p in ps), default=None)))
     return out
-
-
-def _call_ids(side):
-    return {m.header("call-id") for m in side.messages() if m.header("call-id")}
 
 
 def test_soak_short():
@@ -56,6 +73,8 @@ def test_soak_short():
         shm0 = kam.module_shm()
         pairs = {
             "live": _pair(wd, kam, "live", n, sc.caller(SE, probes_then_bye=6), sc.callee()),
+            "hangup": _pair(wd, kam, "hangup", n,
+                            sc.caller_random_hangup(SE, *HANGUP_MS), sc.callee()),
             "refresh": _pair(wd, kam, "refresh", n,
                              sc.caller(SE, refresh_every_ms=1500, refresh_count=5,
                                        refresh_method="UPDATE"), sc.callee()),
@@ -71,21 +90,22 @@ def test_soak_short():
         check(kam.proc.poll() is None, "Kamailio died")
 
         live_cut = dead_left = one_leg = late = 0
-        for kind in ("live", "refresh", "reinvite"):
+        for kind in ("live", "hangup", "refresh", "reinvite"):
             uac, uas = pairs[kind]
-            check(len(_call_ids(uas)) == n, "%s: %d calls reached the callee" % (kind, len(_call_ids(uas))))
-            live_cut += len(set(_proxy_byes(uac)) | set(_proxy_byes(uas)))
+            check(len(call_ids(uas)) == n, "%s: %d calls reached the callee" % (kind, len(call_ids(uas))))
+            live_cut += len(set(proxy_byes(uac)) | set(proxy_byes(uas)))
+        hung = _hangup_times(pairs["hangup"][0])
+        check(len(hung) == n, "hangup: %d of %d callers sent their BYE" % (len(hung), n))
         for kind, reason in (("silent", "session-expired"), ("gone", "leg-gone")):
             uac, uas = pairs[kind]
-            a, b = _proxy_byes(uac), _proxy_byes(uas)
-            ids = _call_ids(uas)
+            a, b = proxy_byes(uac), proxy_byes(uas)
+            ids = call_ids(uas)
             check(len(ids) == n, "%s: %d calls reached the callee" % (kind, len(ids)))
             for cid in ids:
-                if cid not in a and cid not in b:
-                    dead_left += 1
-                    continue
-                if (cid in a) != (cid in b) or len(a.get(cid, [])) > 1 or len(b.get(cid, [])) > 1:
-                    one_leg += 1
+                how = teardown_outcome(a, b, cid)
+                dead_left += how == "none"
+                one_leg += how == "one-leg"
+                if how != "both":
                     continue
                 check(('text="%s"' % reason) in b[cid][0].header("reason"),
                       "%s: reason %r" % (kind, b[cid][0].header("reason")))
@@ -102,9 +122,15 @@ def test_soak_short():
         # go at once
         time.sleep(1)
         shm1 = kam.module_shm()
+        crashes = (kam.proc.poll() is not None) + len(glob.glob(os.path.join(wd, "core*")))
         print("    %d calls per kind: live calls cut %d, dead calls not ended %d (late %d), "
-              "one-leg teardowns %d, module shm %d -> %d" % (n, live_cut, dead_left, late,
-                                                              one_leg, shm0, shm1))
+              "one-leg teardowns %d, Kamailio crashes %d, module shm %d -> %d"
+              % (n, live_cut, dead_left, late, one_leg, crashes, shm0, shm1))
+        print("    random hang-ups %.1f..%.1f s after the answer, %d after a probe, "
+              "%d within 100 ms of one" % (min(t for t, _, _ in hung), max(t for t, _, _ in hung),
+                                          sum(1 for _, p, _ in hung if p),
+                                          sum(1 for _, _, d in hung if d is not None and d <= 0.1)))
+        check(crashes == 0, "Kamailio crashed")
         check(live_cut == 0, "%d live calls cut" % live_cut)
         check(dead_left == 0 and late == 0, "%d dead calls left, %d ended late" % (dead_left, late))
         check(one_leg == 0, "%d teardowns reached one leg only (or twice)" % one_leg)
