@@ -6,7 +6,7 @@
 #   make run      Kamailio on 127.0.0.1:5060 with kamailio.cfg.sample
 #   make test     unit tests, fuzzing, doc validation, integration tests
 #   make fuzz     the header parser under libFuzzer, FUZZ_RUNS (10^6) inputs
-#   make soak     the soak test with SOAK_CALLS (250) calls of each of 5 kinds
+#   make soak     the soak test with SOAK_CALLS (250) calls of each of 6 kinds
 #   make demo     a timer-mode call whose callee goes silent, as a timeline
 #   make doc      validate doc/ and regenerate modules/vos_timer/README
 #   make bench-heap  micro-benchmark of the deadline heap alone (gcc -O2,
@@ -55,8 +55,9 @@ fuzz:
 integration: build
 	@python3 test/integration/run.py
 
-# The soak test of make test (timer calls that live, refresh by UPDATE or
-# re-INVITE, go silent or answer 481, all at once) with SOAK_CALLS calls of each kind.
+# The soak test of make test (timer calls that live, hang up at random times,
+# refresh by UPDATE or re-INVITE, go silent or answer 481, all at once) with
+# SOAK_CALLS calls of each kind.
 SOAK_CALLS ?= 250
 soak: build
 	@VT_SOAK_CALLS=$(SOAK_CALLS) python3 test/integration/run.py test_soak
