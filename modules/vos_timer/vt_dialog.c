@@ -84,7 +84,7 @@ static void vt_dlg_loaded(
 	char err[VT_ERR_LEN];
 	vt_params_t base;
 	vt_persist_t p;
-	uint64_t now_unix;
+	uint64_t now_unix, elapsed_ms;
 	str val = {NULL, 0};
 	int r;
 
@@ -107,10 +107,11 @@ static void vt_dlg_loaded(
 	}
 	pkg_free(val.s);
 	now_unix = vt_now_unix_ms();
+	elapsed_ms =
+			now_unix > p.answered_unix_ms ? now_unix - p.answered_unix_ms : 0;
 	r = vt_store_restore(key, &dlg->callid, &dlg->tag[DLG_CALLER_LEG],
-			&dlg->tag[DLG_CALLEE_LEG], &p,
-			now_unix > p.answered_unix_ms ? now_unix - p.answered_unix_ms : 0,
-			vt_probe_timeout_ms(), vt_now_ms());
+			&dlg->tag[DLG_CALLEE_LEG], &p, elapsed_ms, vt_probe_timeout_ms(),
+			vt_now_ms());
 	if(r == 1
 			&& vt_dlgb.register_dlgcb(dlg, VT_DLG_EVENTS, vt_dlg_event, NULL, NULL)
 					   != 0) {
@@ -124,10 +125,7 @@ static void vt_dlg_loaded(
 		LM_INFO("call-id [%.*s]: re-armed after the restart (%s, answered "
 				"%llu s ago)\n",
 				dlg->callid.len, dlg->callid.s, vt_mode_name(p.mode),
-				(unsigned long long)((now_unix > p.answered_unix_ms
-													? now_unix - p.answered_unix_ms
-													: 0)
-									 / 1000));
+				(unsigned long long)(elapsed_ms / 1000));
 }
 
 /* mod_init: with the dialog module's db_mode set, keep each call's facts
