@@ -6,7 +6,8 @@
 #   make run      Kamailio on 127.0.0.1:5060 with kamailio.cfg.sample
 #   make test     unit tests, fuzzing, doc validation, integration tests
 #   make fuzz     the header parser under libFuzzer, FUZZ_RUNS (10^6) inputs
-#   make soak     the soak test with SOAK_CALLS (250) calls of each of 6 kinds
+#   make soak     the soak test with SOAK_CALLS (250) calls of each of 6 kinds,
+#                 then RESTART_CALLS (2000) live calls across a restart
 #   make demo     a timer-mode call whose callee goes silent, as a timeline
 #   make doc      validate doc/ and regenerate modules/vos_timer/README
 #   make bench-heap  micro-benchmark of the deadline heap alone (gcc -O2,
@@ -57,10 +58,12 @@ integration: build
 
 # The soak test of make test (timer calls that live, hang up at random times,
 # refresh by UPDATE or re-INVITE, go silent or answer 481, all at once) with
-# SOAK_CALLS calls of each kind.
+# SOAK_CALLS calls of each kind, then RESTART_CALLS live calls across a restart.
 SOAK_CALLS ?= 250
+RESTART_CALLS ?= 2000
 soak: build
-	@VT_SOAK_CALLS=$(SOAK_CALLS) python3 test/integration/run.py test_soak
+	@VT_SOAK_CALLS=$(SOAK_CALLS) VT_RESTART_CALLS=$(RESTART_CALLS) \
+		python3 test/integration/run.py test_soak test_restart_many
 
 bench-heap:
 	@$(MAKE) --no-print-directory -C bench heap-run
