@@ -16,7 +16,7 @@ int vt_persist_format(const vt_persist_t *p, char *buf, size_t size)
 			"v=%d;mode=%s;answered=%llu;distrusted=%d;invite_se=%u;se=%u;"
 			"refresher=%s;session_ttl=%d;update_segment=%d;early_hangup=%d;"
 			"no_timer_limit=%d;probe_method=%s;probe_non_timer=%d;min_se=%d",
-			VT_PERSIST_VERSION, p->mode == VT_MODE_TIMER ? "timer" : "non-timer",
+			VT_PERSIST_VERSION, vt_mode_name((vt_mode_t)p->mode),
 			(unsigned long long)p->answered_unix_ms, p->distrusted ? 1 : 0,
 			p->invite_se_s, p->se_s, vt_refresher_name(p->refresher),
 			p->params.session_ttl_s, p->params.update_segment,
@@ -50,6 +50,17 @@ static int is(const char *s, size_t len, const char *word)
 	return strlen(word) == len && memcmp(s, word, len) == 0;
 }
 
+/* The index of the name v spells, or -1. */
+static int pick(const char *v, size_t vlen, const char *const *names, int n)
+{
+	int i;
+
+	for(i = 0; i < n; i++)
+		if(is(v, vlen, names[i]))
+			return i;
+	return -1;
+}
+
 enum { K_V, K_MODE, K_ANSWERED, K_DISTRUSTED, K_INVITE_SE, K_SE, K_REFRESHER,
 	K__COUNT };
 static const char *const keys[K__COUNT] = {"v", "mode", "answered",
@@ -64,14 +75,14 @@ static int state_item(vt_persist_t *p, int k, const char *v, size_t vlen)
 			return parse_u64(v, vlen, 1000, &u) == 0 && u == VT_PERSIST_VERSION
 						   ? 0
 						   : -1;
-		case K_MODE:
-			if(is(v, vlen, "timer"))
-				p->mode = VT_MODE_TIMER;
-			else if(is(v, vlen, "non-timer"))
-				p->mode = VT_MODE_NON_TIMER;
-			else
-				return -1;
-			return 0;
+		case K_MODE: {
+			/* the names vt_persist_format() writes, indexed by value */
+			const char *const m[] = {vt_mode_name(VT_MODE_NON_TIMER),
+					vt_mode_name(VT_MODE_TIMER)};
+
+			p->mode = pick(v, vlen, m, 2);
+			return p->mode < 0 ? -1 : 0;
+		}
 		case K_ANSWERED:
 			if(parse_u64(v, vlen, UINT64_MAX / 2, &u) < 0)
 				return -1;
@@ -88,16 +99,14 @@ static int state_item(vt_persist_t *p, int k, const char *v, size_t vlen)
 				return -1;
 			*(k == K_SE ? &p->se_s : &p->invite_se_s) = (uint32_t)u;
 			return 0;
-		case K_REFRESHER:
-			if(is(v, vlen, "uac"))
-				p->refresher = VT_REFRESHER_UAC;
-			else if(is(v, vlen, "uas"))
-				p->refresher = VT_REFRESHER_UAS;
-			else if(is(v, vlen, "none"))
-				p->refresher = VT_REFRESHER_NONE;
-			else
-				return -1;
-			return 0;
+		case K_REFRESHER: {
+			const char *const r[] = {vt_refresher_name(VT_REFRESHER_NONE),
+					vt_refresher_name(VT_REFRESHER_UAC),
+					vt_refresher_name(VT_REFRESHER_UAS)};
+
+			p->refresher = pick(v, vlen, r, 3);
+			return p->refresher < 0 ? -1 : 0;
+		}
 	}
 	return -1;
 }
