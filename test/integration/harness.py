@@ -414,14 +414,26 @@ def call_ids(side):
     return {m.header("call-id") for m in side.messages() if m.header("call-id")}
 
 
-def teardown_outcome(a, b, cid):
-    """How the proxy's teardown of call cid reached its legs, from
-    proxy_byes() of the caller (a) and the callee (b): "none", "both"
-    (one BYE on each leg) or "one-leg" (one leg only, or two BYEs)."""
-    na, nb = len(a.get(cid, [])), len(b.get(cid, []))
-    if na == nb == 0:
-        return "none"
-    return "both" if na == nb == 1 else "one-leg"
+def dead_call_teardowns(uac, uas, reason):
+    """The proxy's teardowns of the calls a caller/callee pair carried,
+    each of which must carry the Reason text `reason`: (calls not ended,
+    calls whose teardown reached one leg only or came twice, {call-id:
+    (BYE to the caller, BYE to the callee)} for those ended on both legs)."""
+    a, b = proxy_byes(uac), proxy_byes(uas)
+    left = one_leg = 0
+    ended = {}
+    for cid in call_ids(uas):
+        na, nb = len(a.get(cid, [])), len(b.get(cid, []))
+        if na == nb == 0:
+            left += 1
+        elif na != 1 or nb != 1:
+            one_leg += 1
+        else:
+            check(('text="%s"' % reason) in b[cid][0].header("reason"),
+                  "call %s ended with reason %r, want %s"
+                  % (cid, b[cid][0].header("reason"), reason))
+            ended[cid] = (a[cid][0], b[cid][0])
+    return left, one_leg, ended
 
 
 OUT = os.environ.get("VT_TEST_OUT") or os.path.join(ROOT, "test", "out")

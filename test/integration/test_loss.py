@@ -59,7 +59,7 @@ import time
 
 import scenarios as sc
 from harness import (Kamailio, Sipp, TestFailure, TestSkipped, call_ids, check,
-                     free_udp_port, proxy_byes, teardown_outcome, workdir)
+                     free_udp_port, proxy_byes, dead_call_teardowns, workdir)
 
 TTL, SEG, FR_MS = 15, 3, 4000
 FR_S = FR_MS / 1000.0     # < the probe interval TTL / SEG = 5 s
@@ -413,22 +413,15 @@ def test_loss_10pct():
               % (len(own_byes), live_cut, N_LIVE))
 
         uac, uas = pairs["dead"]
-        a, b = proxy_byes(uac), proxy_byes(uas)
         ids = call_ids(uas)
         check(ids == set(dead_ids), "dead calls at the callee differ from the module's")
-        dead_left = one_leg = off_time = under_loss = 0
+        dead_left, one_leg, ended = dead_call_teardowns(uac, uas, "session-expired")
+        off_time = under_loss = 0
         worst = []
-        for cid in ids:
-            how = teardown_outcome(a, b, cid)
-            dead_left += how == "none"
-            one_leg += how == "one-leg"
-            if how != "both":
-                continue
-            check('text="session-expired"' in b[cid][0].header("reason"),
-                  "dead call reason %r" % b[cid][0].header("reason"))
+        for cid, byes in ended.items():
             check(cid in t_c, "dead call %s ended before the test saw it" % cid)
-            under_loss += b[cid][0].ts < t_off
-            for bye in (a[cid][0], b[cid][0]):
+            under_loss += byes[1].ts < t_off
+            for bye in byes:
                 dt = bye.ts - t_c[cid] - TTL - FR_S
                 worst.append(dt)
                 if not -DEAD_EARLY_S <= dt <= DEAD_LATE_S:
