@@ -8,6 +8,9 @@
 #   make fuzz     the header parser under libFuzzer, FUZZ_RUNS (10^6) inputs
 #   make soak     the soak test with SOAK_CALLS (250) calls of each of 6 kinds,
 #                 then RESTART_CALLS (2000) live calls across a restart
+#   make test-fresh DEBIAN=13   make test in a pristine minimal Debian root
+#                 (DEBIAN=12 or 13; debootstrap, cached under .cache/fresh/;
+#                 as root)
 #   make demo     a timer-mode call whose callee goes silent, as a timeline
 #   make doc      validate doc/ and regenerate modules/vos_timer/README
 #   make bench-heap  micro-benchmark of the deadline heap alone (gcc -O2,
@@ -25,7 +28,7 @@ ROOT := $(CURDIR)
 export KAMAILIO_SRC
 
 .PHONY: all deps build run test demo unit fuzz integration doc doc-check clean \
-	bench-heap bench soak
+	bench-heap bench soak test-fresh
 
 all: build
 
@@ -35,6 +38,8 @@ deps:
 build: deps
 	@$(MAKE) --no-print-directory -C modules/vos_timer \
 		KAMAILIO_SRC="$$(scripts/deps.sh path)"
+	@scripts/check-flags.sh modules/vos_timer/vos_timer.so; \
+		rc=$$?; [ $$rc -ne 1 ] || { rm -f modules/vos_timer/vos_timer.so; exit 1; }
 
 run: build
 	@scripts/run.sh
@@ -44,6 +49,10 @@ test: build
 
 demo: build
 	@python3 scripts/demo.py
+
+DEBIAN ?= 13
+test-fresh:
+	@scripts/fresh.sh $(DEBIAN)
 
 unit:
 	@scripts/deps.sh packages

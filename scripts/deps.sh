@@ -12,8 +12,11 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cache=${VT_CACHE:-$here/.cache}
 what=${1:-source}
 
-pkgs=(kamailio sip-tester python3 check pkg-config build-essential clang libclang-rt-dev
-      dpkg-dev libxml2-utils xsltproc docbook-xsl docbook-xml iproute2 procps
+# libssl-dev: Debian built kamailio with it, and Kamailio's Makefile.defs
+# adds a compile flag (KSR_PTHREAD_MUTEX_SHARED) only where pkg-config
+# finds libssl; without it Kamailio refuses the module (flags mismatch).
+pkgs=(kamailio sip-tester python3 check pkg-config libssl-dev build-essential clang libclang-rt-dev
+      dpkg-dev patch libxml2-utils xsltproc docbook-xsl docbook-xml iproute2 procps
       kamailio-sqlite-modules nftables)
 
 say() { echo "deps: $*"; }
@@ -85,36 +88,110 @@ ensure_deb_src() {
     apt_updated=0
 }
 
-fetch_source() {
-    if [ -n "${KAMAILIO_SRC:-}" ]; then
-        [ -f "$KAMAILIO_SRC/src/Makefile.defs" ] || { echo "deps: KAMAILIO_SRC=$KAMAILIO_SRC has no src/Makefile.defs" >&2; exit 1; }
-        say "using KAMAILIO_SRC=$KAMAILIO_SRC"
-        return 0
+# unpack_dsc DSC TREE: the source package DSC names, checked and unpacked
+# without dpkg-source. Registries may serve a .dsc whose upstream signature
+# (.orig.tar.gz.asc) is missing (404), and dpkg-source -x refuses a .dsc
+# with a file missing; apt already checked the .dsc against the signed
+# Sources index, so the .dsc's own SHA-256 lines vouch for the tarballs:
+# every file present is checked against them, a missing .asc is reported,
+# anything else missing is an error. Debian's quilt patches are applied in
+# series order, as dpkg-source does.
+unpack_dsc() {
+    local dsc=$1 tree=$2 dir sum size name n_ok=0 asc_missing=
+    dir=$(dirname "$dsc")
+    [ -f "$dsc" ] || { echo "deps: $dsc was not downloaded" >&2; exit 1; }
+    while read -r sum size name; do
+        if [ -f "$dir/$name" ]; then
+            if [ "$(sha256sum "$dir/$name" | cut -d' ' -f1)" != "$sum" ] \
+               || [ "$(stat -c %s "$dir/$name")" != "$size" ]; then
+                echo "deps: $name does not match the SHA-256/size in $(basename "$dsc"); not using it" >&2
+                exit 1
+            fi
+            n_ok=$((n_ok + 1))
+        elif [[ $name == *.asc ]]; then
+            asc_missing="$asc_missing $name"
+        else
+            echo "deps: $name (named in $(basename "$dsc")) was not downloaded" >&2
+            exit 1
+        fi
+    done < <(sed -n '/^Checksums-Sha256:/,/^[^ ]/{/^ /p}' "$dsc")
+    [ "$n_ok" -gt 0 ] || { echo "deps: no Checksums-Sha256 in $dsc" >&2; exit 1; }
+    [ -n "$asc_missing" ] && say "the registry does not serve the signature file$asc_missing;" \
+        "the $n_ok other files were verified against the SHA-256 checksums in $(basename "$dsc") instead"
+    [ -z "$asc_missing" ] && say "$n_ok files verified against the SHA-256 checksums in $(basename "$dsc")"
+    local tmp=$tree.unpack p opt
+    rm -rf "$tmp"; mkdir -p "$tmp"
+    while read -r sum size name; do
+        case "$name" in
+            *.asc) ;;
+            *.orig.tar.*) tar -xf "$dir/$name" -C "$tmp" --strip-components=1 ;;
+            *.debian.tar.*) tar -xf "$dir/$name" -C "$tmp" ;;
+        esac
+    done < <(sed -n '/^Checksums-Sha256:/,/^[^ ]/{/^ /p}' "$dsc")
+    [ -f "$tmp/src/Makefile.defs" ] || { echo "deps: $dsc unpacked without src/Makefile.defs" >&2; exit 1; }
+    if [ -f "$tmp/debian/patches/series" ]; then
+        command -v patch >/dev/null || { echo "deps: 'patch' is missing (package patch)" >&2; exit 1; }
+        while read -r p opt; do
+            [ -z "$p" ] || [[ $p == \#* ]] && continue
+            patch -d "$tmp" -s -N ${opt:--p1} < "$tmp/debian/patches/$p" \
+                || { echo "deps: Debian patch $p does not apply" >&2; exit 1; }
+        done < "$tmp/debian/patches/series"
+        say "applied $(grep -cvE '^(#|$)' "$tmp/debian/patches/series") Debian patches"
     fi
-    local ver upstream tree
-    ver=$(dpkg-query -W -f='${Version}' kamailio)
-    upstream=${ver#*:}; upstream=${upstream%-*}
-    tree=$cache/kamailio-$upstream
-    if [ -f "$tree/src/config.mak" ] && [ -f "$tree/.vt-version" ] && [ "$(cat "$tree/.vt-version")" = "$ver" ]; then
-        say "source $ver present and configured"
-        return 0
-    fi
-    mkdir -p "$cache"
-    if [ ! -f "$tree/src/Makefile.defs" ]; then
-        ensure_deb_src
-        apt_update
-        say "fetching Kamailio source $ver"
-        (cd "$cache" && apt-get source -qq "kamailio=$ver")
-    fi
+    rm -rf "$tree"
+    mv "$tmp" "$tree"
+}
+
+# configure_tree TREE: `make cfg` the way Debian's debian/rules does (same
+# prefix, flavour, module group and CC_EXTRA_OPTS), so the module's version
+# and compile-flags strings equal the installed core's.
+configure_tree() {
+    local tree=$1 cppflags cflags ldflags
     say "configuring $tree like debian/rules"
-    local cppflags cflags ldflags
     cppflags=$(cd / && DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CPPFLAGS)
     cflags=$(cd / && DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS)
     ldflags=$(cd / && DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get LDFLAGS)
     (cd "$tree" && make -s cfg prefix=/usr cfg_target=/etc/kamailio/ FLAVOUR=kamailio \
         group_include=kstandard \
         CC_EXTRA_OPTS="$cppflags $cflags -DVERSION_NODATE" LD_EXTRA_OPTS="$ldflags" >/dev/null)
-    echo "$ver" > "$tree/.vt-version"
+}
+
+# What decides the configured flags besides the version: Makefile.defs adds
+# -DKSR_PTHREAD_MUTEX_SHARED only when pkg-config finds libssl.
+config_key() {
+    local ssl=no
+    pkg-config --exists libssl 2>/dev/null && ssl=yes
+    echo "$1 libssl=$ssl"
+}
+
+fetch_source() {
+    if [ -n "${KAMAILIO_SRC:-}" ]; then
+        [ -f "$KAMAILIO_SRC/src/Makefile.defs" ] || { echo "deps: KAMAILIO_SRC=$KAMAILIO_SRC has no src/Makefile.defs" >&2; exit 1; }
+        say "using KAMAILIO_SRC=$KAMAILIO_SRC"
+        return 0
+    fi
+    local ver upstream tree key
+    ver=$(dpkg-query -W -f='${Version}' kamailio)
+    upstream=${ver#*:}; upstream=${upstream%-*}
+    tree=$cache/kamailio-$upstream
+    key=$(config_key "$ver")
+    if [ -f "$tree/src/config.mak" ] && [ -f "$tree/.vt-version" ] && [ "$(cat "$tree/.vt-version")" = "$key" ]; then
+        say "source $ver present and configured"
+        return 0
+    fi
+    mkdir -p "$cache"
+    if [ ! -f "$tree/src/Makefile.defs" ] || [ "$(cut -d' ' -f1 "$tree/.vt-version" 2>/dev/null)" != "$ver" ]; then
+        ensure_deb_src
+        apt_update
+        say "fetching Kamailio source $ver"
+        # --download-only: apt fails the whole fetch when one file (the
+        # upstream .asc) is missing; unpack_dsc checks what did arrive.
+        (cd "$cache" && apt-get source --download-only -qq "kamailio=$ver" 2>&1 \
+            | grep -v "couldn't be accessed by user '_apt'" || true)
+        unpack_dsc "$cache/kamailio_${ver#*:}.dsc" "$tree"
+    fi
+    configure_tree "$tree"
+    echo "$key" > "$tree/.vt-version"
 }
 
 src_path() {

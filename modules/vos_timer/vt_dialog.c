@@ -136,7 +136,7 @@ static int vt_dialog_persist_init(struct sr_module *dm)
 	int *db_mode = NULL;
 
 	if(dm != NULL)
-		db_mode = find_param_export(dm, "db_mode", INT_PARAM, &type);
+		db_mode = find_param_export(dm, "db_mode", PARAM_INT, &type);
 	vt_persist_on = db_mode != NULL && *db_mode != 0;
 	if(!vt_persist_on)
 		return 0;

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# make test-fresh DEBIAN=13 (or 12): the whole suite in a pristine minimal
+# Debian root, as a new user on a fresh server would run it.
+#
+# 1. A minbase root of the release is made once with debootstrap from the
+#    same package registry as this host and kept as a tarball under
+#    .cache/fresh/ (VT_FRESH_CACHE moves it); every run unpacks an
+#    untouched copy of it.
+# 2. The copy gets the apt sources a real install of that release has, the
+#    host's resolver and registry settings, /proc, /sys, /dev and a fresh
+#    /run. The root is bind-mounted onto itself so that `ip netns` works
+#    inside (it remounts / as a slave).
+# 3. The committed checkout (HEAD) is cloned into it; inside, apt installs
+#    make and git (what the user needs to clone), then `make test` runs and
+#    does all the rest.
+# 4. Processes left in the root are killed and every mount under it is
+#    undone, also on Ctrl-C, on errors and on SIGTERM; the copy is deleted
+#    (VT_FRESH_KEEP=1 keeps it for a look).
+#
+# The suite's closing line is printed as "<release> ...: N passed, N failed"
+# with the release's name in front, so a caller that runs several releases
+# prints one closing line of its own (.ci/run).
+#
+# Needs root, debootstrap (installed when missing) and the network path to
+# the Debian registry the host's apt uses.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+rel=${1:-${DEBIAN:-13}}
+case "$rel" in
+    12|bookworm) rel=12; suite=bookworm ;;
+    13|trixie) rel=13; suite=trixie ;;
+    *) echo "fresh: DEBIAN=$rel: 12 (bookworm) or 13 (trixie)" >&2; exit 2 ;;
+esac
+mirror=${VT_MIRROR:-http://deb.debian.org/debian}
+security=${VT_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+cache=${VT_FRESH_CACHE:-$here/.cache/fresh}
+base=$cache/$suite-minbase.tar
+root=$cache/$suite-run
+say() { echo "fresh[$suite]: $*"; }
+
+[ "$(id -u)" -eq 0 ] || { echo "fresh: needs root (debootstrap, chroot, mounts)" >&2; exit 1; }
+mkdir -p "$cache"
+
+mounted_under() {
+    # every mount point at or below $1, deepest first
+    findmnt -rn -o TARGET | awk -v r="$1" '$0 == r || index($0, r "/") == 1' | sort -r
+}
+
+cleanup() {
+    local rc=$? p n
+    trap - EXIT INT TERM HUP
+    [ -d "$root" ] || exit "$rc"
+    # processes whose root is the copy (Kamailio, SIPp left by an interrupt)
+    for n in 1 2; do
+        for p in /proc/[0-9]*; do
+            [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill -9 "${p#/proc/}" 2>/dev/null
+        done
+        sleep 0.5
+    done
+    if mounted_under "$root" | grep -q .; then
+        umount -R "$root" 2>/dev/null || true
+        mounted_under "$root" | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    fi
+    if mounted_under "$root" | grep -q .; then
+        say "still mounted, NOT deleting $root:"; mounted_under "$root" >&2
+        exit 1
+    fi
+    if [ "${VT_FRESH_KEEP:-0}" = 1 ]; then
+        say "kept $root (mounts undone)"
+    else
+        rm -rf "$root"
+    fi
+    exit "$rc"
+}
+
+make_base() {
+    [ -s "$base" ] && return 0
+    command -v debootstrap >/dev/null || {
+        say "installing debootstrap"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+    }
+    local tmp=$cache/$suite-debootstrap
+    rm -rf "$tmp"
+    say "debootstrap --variant=minbase $suite from $mirror (a few minutes, once)"
+    local t0=$SECONDS
+    debootstrap --variant=minbase "$suite" "$tmp" "$mirror" > "$cache/$suite-debootstrap.log" 2>&1 \
+        || { tail -20 "$cache/$suite-debootstrap.log" >&2; rm -rf "$tmp"; exit 1; }
+    tar -C "$tmp" --numeric-owner -cf "$base.part" .
+    mv "$base.part" "$base"
+    rm -rf "$tmp"
+    say "pristine base cached: $base ($((SECONDS - t0)) s)"
+}
+
+apt_sources() {
+    # what the release's installer writes: the release, its updates, security
+    if [ "$rel" = 13 ]; then
+        rm -f "$root/etc/apt/sources.list"
+        cat > "$root/etc/apt/sources.list.d/debian.sources" <<EOF
+Types: deb
+URIs: $mirror
+Suites: $suite $suite-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: $security
+Suites: $suite-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+    else
+        cat > "$root/etc/apt/sources.list" <<EOF
+deb $mirror $suite main
+deb $mirror $suite-updates main
+deb $security $suite-security main
+EOF
+    fi
+}
+
+make_base
+[ "${2:-}" = base ] && exit 0
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+if [ -e "$root" ]; then
+    say "removing a copy a previous run left"
+    ( cleanup ) || exit 1
+    [ -e "$root" ] && rm -rf "$root"
+fi
+mkdir -p "$root"
+tar -C "$root" --numeric-owner -xf "$base"
+apt_sources
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+# the registry's own settings (e.g. stale-Release tolerance), not the project's
+for f in /etc/apt/apt.conf.d/99artifact-registry; do
+    [ -f "$f" ] && cp "$f" "$root/etc/apt/apt.conf.d/"
+done
+
+mount --bind "$root" "$root"
+mount --make-private "$root"
+mount -t proc proc "$root/proc"
+mount --rbind /sys "$root/sys"; mount --make-rslave "$root/sys"
+mount --rbind /dev "$root/dev"; mount --make-rslave "$root/dev"
+mount -t tmpfs -o mode=755 tmpfs "$root/run"
+
+if [ -n "$(git -C "$here" status --porcelain --untracked-files=no)" ]; then
+    say "note: uncommitted changes are not in the clone (it tests HEAD $(git -C "$here" rev-parse --short HEAD))"
+fi
+git clone -q "$here" "$root/root/vos_timer"
+say "testing $(git -C "$root/root/vos_timer" log -1 --format='%h %s' | cut -c1-72)"
+
+t0=$SECONDS
+set +e
+chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    ${CI:+CI=$CI} ${FUZZ_RUNS:+FUZZ_RUNS=$FUZZ_RUNS} \
+    bash -c 'set -e
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends make git >/dev/null
+        cd /root/vos_timer
+        echo "kamailio candidate: $(apt-cache policy kamailio | sed -n "s/ *Candidate: //p")"
+        make test' 2>&1 \
+    | sed -u -E "s/^([0-9]+ passed, [0-9]+ failed)/Debian $rel ($suite) suite: \1/"
+rc=${PIPESTATUS[0]}
+set -e
+say "make test exited $rc after $((SECONDS - t0)) s"
+exit "$rc"
