@@ -394,6 +394,8 @@ void vt_dialog_end(const vt_job_t *job)
 {
 	struct dlg_cell *dlg;
 	str reason, hdrs;
+	unsigned int byes;
+	int ret;
 
 	dlg = vt_dialog_get(job);
 	if(dlg == NULL)
@@ -420,23 +422,34 @@ void vt_dialog_end(const vt_job_t *job)
 			job->action == VT_ACT_TEARDOWN_RETRY ? ", again" : "");
 	/* dlg_bye_all() runs DLGCB_TERMINATED first, which drops our record:
 	 * the store lock must not be held here (it is not). */
-	if(vt_dlgb.terminate_dlg(dlg, &hdrs) != 0) {
-		if(dlg->state == DLG_STATE_DELETED) {
-			/* dlg_bye_all() sends to the caller, then to the callee, and
-			 * refuses the second BYE when the caller's answer to the first
-			 * has already moved the dialog to deleted: send it ourselves,
-			 * or the callee's leg would stay up. */
-			LM_INFO("call-id [%.*s]: the caller answered its BYE before the "
-					"dialog module sent the callee's; sending that BYE\n",
+	vt_probe_bye_watch_begin(&dlg->contact[DLG_CALLEE_LEG]);
+	ret = vt_dlgb.terminate_dlg(dlg, &hdrs);
+	byes = vt_probe_bye_watch_end();
+	if(byes == VT_LEG_CALLER && dlg->state == DLG_STATE_DELETED) {
+		/* dlg_bye_all() sends to the caller, then to the callee; when the
+		 * caller's answer to the first BYE has already moved the dialog to
+		 * deleted, Kamailio 5.6 and 6.0 skip the second (5.6 with an
+		 * error, 6.0 silently): send it ourselves, or the callee's leg
+		 * would stay up. */
+		LM_INFO("call-id [%.*s]: the caller answered its BYE before the "
+				"dialog module sent the callee's; sending that BYE\n",
+				job->callid.len, job->callid.s);
+		if(vt_probe_send_bye(dlg, DLG_CALLEE_LEG, &hdrs) < 0)
+			LM_ERR("call-id [%.*s]: cannot send the BYE to the callee\n",
 					job->callid.len, job->callid.s);
-			if(vt_probe_send_bye(dlg, DLG_CALLEE_LEG, &hdrs) < 0)
-				LM_ERR("call-id [%.*s]: cannot send the BYE to the callee\n",
-						job->callid.len, job->callid.s);
-		} else {
-			LM_ERR("call-id [%.*s]: the dialog module could not send the "
-				   "BYEs\n",
-					job->callid.len, job->callid.s);
-		}
+	} else if(byes == 0 && dlg->state == DLG_STATE_DELETED) {
+		/* An endpoint's BYE passed between our look at the dialog and
+		 * the dialog module's: the call ended without us. */
+		LM_INFO("call-id [%.*s]: an endpoint ended the call first; no BYE "
+				"sent\n",
+				job->callid.len, job->callid.s);
+		vt_dialog_put(dlg);
+		return;
+	} else if(byes != (VT_LEG_CALLER | VT_LEG_CALLEE)
+			  && dlg->state != DLG_STATE_DELETED) {
+		LM_ERR("call-id [%.*s]: the dialog module could not send the "
+			   "BYEs (%d)\n",
+				job->callid.len, job->callid.s, ret);
 	}
 	if(job->action == VT_ACT_TEARDOWN)
 		vt_stats_teardown(job->reason);

@@ -20,6 +20,7 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../../core/cfg/cfg_struct.h"
 #include "../../core/dprint.h"
@@ -35,13 +36,77 @@
 
 static struct tm_binds vt_tmb;
 
+/* The BYEs tm creates in this process between vt_probe_bye_watch_begin()
+ * and _end(): which legs the dialog module's dlg_bye_all() really sent to.
+ * Its return value cannot tell: 5.6 returns -1 when the caller's answer to
+ * the first BYE deleted the dialog before the callee's BYE, 6.0 returns 0
+ * and sends nothing ("already in deleted state"), 6.1 sends it anyway.
+ * Process-local: tm runs the callback synchronously in t_uac, in the
+ * process that creates the transaction. */
+static struct
+{
+	int on;
+	int n_byes;
+	int callee_seen;
+	str callee_uri;
+} vt_bye_watch;
+
+static void bye_created_cb(struct cell *t, int type, struct tmcb_params *ps)
+{
+	const char *buf;
+	int len;
+	str *uri = &vt_bye_watch.callee_uri;
+
+	if(!vt_bye_watch.on || t == NULL || t->method.len != 3
+			|| strncasecmp(t->method.s, "BYE", 3) != 0)
+		return;
+	vt_bye_watch.n_byes++;
+	/* request line "BYE <R-URI> SIP/2.0": the callee's contact for its BYE */
+	buf = t->uac[0].request.buffer;
+	len = t->uac[0].request.buffer_len;
+	if(buf != NULL && uri->len > 0 && len > 4 + uri->len
+			&& memcmp(buf + 4, uri->s, uri->len) == 0 && buf[4 + uri->len] == ' ')
+		vt_bye_watch.callee_seen = 1;
+}
+
 int vt_probe_bind(void)
 {
 	if(load_tm_api(&vt_tmb) != 0) {
 		LM_ERR("cannot bind the tm API: load tm before vos_timer\n");
 		return -1;
 	}
+	/* global, so registered here in mod_init, before the fork; with no
+	 * watch on it returns at once (probes pay one test) */
+	if(vt_tmb.register_tmcb(
+			   NULL, NULL, TMCB_LOCAL_REQUEST_IN, bye_created_cb, NULL, NULL)
+			<= 0) {
+		LM_ERR("cannot register tm's local request callback\n");
+		return -1;
+	}
 	return 0;
+}
+
+void vt_probe_bye_watch_begin(str *callee_contact)
+{
+	vt_bye_watch.on = 1;
+	vt_bye_watch.n_byes = 0;
+	vt_bye_watch.callee_seen = 0;
+	vt_bye_watch.callee_uri = *callee_contact;
+}
+
+unsigned int vt_probe_bye_watch_end(void)
+{
+	unsigned int legs = 0;
+
+	vt_bye_watch.on = 0;
+	/* dlg_bye_all() sends at most one BYE per leg, the caller's first */
+	if(vt_bye_watch.n_byes >= 2)
+		return VT_LEG_CALLER | VT_LEG_CALLEE;
+	if(vt_bye_watch.callee_seen)
+		legs |= VT_LEG_CALLEE;
+	else if(vt_bye_watch.n_byes == 1)
+		legs |= VT_LEG_CALLER;
+	return legs;
 }
 
 unsigned int vt_probe_timeout_ms(void)

@@ -21,6 +21,11 @@ struct dlg_cell;
  * dialog module's dlg_bye_all() skipped. 0 sent, -1 not. */
 int vt_probe_send_bye(struct dlg_cell *dlg, int dir, str *hdrs);
 
+/* Around the dialog module's terminate_dlg() (same process): the legs
+ * (VT_LEG_CALLER | VT_LEG_CALLEE) tm created a BYE for meanwhile. */
+void vt_probe_bye_watch_begin(str *callee_contact);
+unsigned int vt_probe_bye_watch_end(void);
+
 /* Send the probes of a VT_ACT_PROBE job (timer process). */
 void vt_probe_send(const vt_job_t *job);
 

@@ -429,6 +429,11 @@ class Race:
                                 for m in _proxy_originated(s))))
         events, endings = self.teardown_lines(cid)
         want = 1 if ended else 0
+        if not ended and re.search(r"call-id \[%s\]: an endpoint ended the call first"
+                                   % re.escape(cid), self.kam.log()):
+            # the endpoint's BYE passed after the module decided to end the
+            # call and before the dialog module's BYEs: none sent, not counted
+            want = 1
         check(events == want and endings == want,
               "%s (%s): %d teardown events and %d 'ending the call' lines in the log, want %d"
               % (tag, cid, events, endings, want))
