@@ -11,6 +11,8 @@
 #   make test-fresh DEBIAN=13   make test in a pristine minimal Debian root
 #                 (DEBIAN=12 or 13; debootstrap, cached under .cache/fresh/;
 #                 as root)
+#   make compat   build the module (no warnings allowed) against the newest
+#                 Kamailio source Debian carries (unstable, 6.1.x)
 #   make demo     a timer-mode call whose callee goes silent, as a timeline
 #   make doc      validate doc/ and regenerate modules/vos_timer/README
 #   make bench-heap  micro-benchmark of the deadline heap alone (gcc -O2,
@@ -28,7 +30,7 @@ ROOT := $(CURDIR)
 export KAMAILIO_SRC
 
 .PHONY: all deps build run test demo unit fuzz integration doc doc-check clean \
-	bench-heap bench soak test-fresh
+	bench-heap bench soak test-fresh compat
 
 all: build
 
@@ -49,6 +51,9 @@ test: build
 
 demo: build
 	@python3 scripts/demo.py
+
+compat:
+	@scripts/compat.sh
 
 DEBIAN ?= 13
 test-fresh:

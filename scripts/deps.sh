@@ -5,6 +5,8 @@
 #   scripts/deps.sh packages   - Debian packages only
 #   scripts/deps.sh source     - packages + configured Kamailio source tree
 #   scripts/deps.sh path       - print the Kamailio tree the module builds against
+#   scripts/deps.sh compat     - packages + Debian unstable's Kamailio source,
+#                                configured; prints its path
 # KAMAILIO_SRC=/path skips the source step and uses the user's own configured tree.
 set -euo pipefail
 
@@ -194,6 +196,55 @@ fetch_source() {
     echo "$key" > "$tree/.vt-version"
 }
 
+# The newest Kamailio source Debian carries (unstable), for `make compat`:
+# fetched through a private apt state under .cache/apt-unstable (the
+# system's apt sources are not touched), unpacked and configured like the
+# installed one. If the registry does not serve unstable's current source
+# package, the last one known to build here is fetched from the pool with
+# its .dsc pinned by SHA-256 (apt-helper checks it).
+compat_mirror=${VT_MIRROR:-http://deb.debian.org/debian}
+compat_suite=${VT_COMPAT_SUITE:-unstable}
+compat_pinned_ver=6.1.4-1
+compat_pinned_sha256=68cdafb853e6398e2e3035a92c587eea02e53d43aced861aa1f8a0dc00b73e6b
+
+fetch_compat() {
+    local d=$cache/apt-$compat_suite out=$cache/compat ver dsc tree
+    local -a o
+    mkdir -p "$d/lists/partial" "$d/parts" "$out"
+    echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $compat_mirror $compat_suite main" \
+        > "$d/sources.list"
+    o=(-o "Dir::Etc::SourceList=$d/sources.list" -o "Dir::Etc::SourceParts=$d/parts"
+       -o "Dir::State::Lists=$d/lists" -o "APT::Sandbox::User=root")
+    apt-get "${o[@]}" update -qq >&2
+    ver=$(apt-cache "${o[@]}" showsrc kamailio | sed -n 's/^Version: //p' | sort -V | tail -1)
+    [ -n "$ver" ] || { echo "deps: no kamailio source in $compat_suite" >&2; exit 1; }
+    say "Kamailio in $compat_suite: $ver" >&2
+    dsc=$out/kamailio_${ver#*:}.dsc
+    if [ ! -f "$dsc" ]; then
+        (cd "$out" && apt-get "${o[@]}" source --download-only -qq "kamailio=$ver" >/dev/null 2>&1 || true)
+    fi
+    if [ ! -f "$dsc" ]; then
+        ver=$compat_pinned_ver
+        dsc=$out/kamailio_$ver.dsc
+        say "the registry does not serve $compat_suite's source package; using kamailio $ver" \
+            "from the pool, its .dsc pinned by SHA-256" >&2
+        local pool=$compat_mirror/pool/main/k/kamailio f sum size
+        [ -f "$dsc" ] || /usr/lib/apt/apt-helper "${o[@]}" download-file "$pool/kamailio_$ver.dsc" "$dsc" \
+            "SHA256:$compat_pinned_sha256" >&2
+        while read -r sum size f; do
+            [ -f "$out/$f" ] && continue
+            /usr/lib/apt/apt-helper "${o[@]}" download-file "$pool/$f" "$out/$f" "SHA256:$sum" >&2 \
+                || [[ $f == *.asc ]] || exit 1
+        done < <(sed -n '/^Checksums-Sha256:/,/^[^ ]/{/^ /p}' "$dsc")
+    fi
+    tree=$out/kamailio-${ver#*:}
+    if [ ! -f "$tree/src/config.mak" ]; then
+        unpack_dsc "$dsc" "$tree" >&2
+        configure_tree "$tree" >&2
+    fi
+    echo "$tree"
+}
+
 src_path() {
     if [ -n "${KAMAILIO_SRC:-}" ]; then
         echo "$KAMAILIO_SRC"
@@ -209,6 +260,7 @@ case "$what" in
     path) src_path ;;
     packages) install_packages ;;
     source) install_packages; fetch_source ;;
-    *) echo "usage: $0 [packages|source|path]" >&2; exit 2 ;;
+    compat) install_packages >&2; fetch_compat ;;
+    *) echo "usage: $0 [packages|source|path|compat]" >&2; exit 2 ;;
 esac
 exit 0
