@@ -259,7 +259,8 @@ src_path() {
 case "$what" in
     path) src_path ;;
     packages) install_packages ;;
-    source) install_packages; fetch_source ;;
+    # a user's own tree (KAMAILIO_SRC): nothing is installed or fetched
+    source) [ -n "${KAMAILIO_SRC:-}" ] || install_packages; fetch_source ;;
     compat) install_packages >&2; fetch_compat ;;
     *) echo "usage: $0 [packages|source|path|compat]" >&2; exit 2 ;;
 esac

@@ -151,6 +151,23 @@ static int vt_dialog_persist_init(struct sr_module *dm)
 	return 0;
 }
 
+/* Kamailio 6.0's dialog module can leave dialog states to the script
+ * (dlg_mode != 0, no tm callbacks); the module needs them tracked from
+ * tm's replies to see a call answered and ended. */
+static void vt_dialog_mode_check(struct sr_module *dm)
+{
+	modparam_t type;
+	int *mode = NULL;
+
+	if(dm != NULL)
+		mode = find_param_export(dm, "dlg_mode", PARAM_INT, &type);
+	if(mode != NULL && *mode != 0)
+		LM_WARN("dialog dlg_mode is %d: vos_timer needs the dialog module "
+				"to follow calls through tm (dlg_mode 0); calls may not be "
+				"seen answered or ended\n",
+				*mode);
+}
+
 int vt_dialog_bind(void)
 {
 	struct sr_module *m;
@@ -168,6 +185,7 @@ int vt_dialog_bind(void)
 				"up by Call-ID and tags\n");
 	/* with the lookup by id, records need no tags */
 	vt_store_keep_tags(vt_dlg_lookup == NULL);
+	vt_dialog_mode_check(m);
 	return vt_dialog_persist_init(m);
 }
 
@@ -277,8 +295,8 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 	dlg = vt_dlgb.get_dlg(msg);
 	if(dlg == NULL) {
 		LM_ERR("vos_timer_manage(): no dialog for this INVITE: call "
-			   "dlg_manage() (or set the dialog flag and t_newtran()) "
-			   "first\n");
+			   "dlg_manage() first (Kamailio 5.x: or set the dialog "
+			   "module's dlg_flag and t_newtran())\n");
 		return -1;
 	}
 
@@ -422,7 +440,7 @@ void vt_dialog_end(const vt_job_t *job)
 			job->action == VT_ACT_TEARDOWN_RETRY ? ", again" : "");
 	/* dlg_bye_all() runs DLGCB_TERMINATED first, which drops our record:
 	 * the store lock must not be held here (it is not). */
-	vt_probe_bye_watch_begin(&dlg->contact[DLG_CALLEE_LEG]);
+	vt_probe_bye_watch_begin(&dlg->tag[DLG_CALLEE_LEG]);
 	ret = vt_dlgb.terminate_dlg(dlg, &hdrs);
 	byes = vt_probe_bye_watch_end();
 	if(byes == VT_LEG_CALLER && dlg->state == DLG_STATE_DELETED) {

@@ -8,6 +8,7 @@
  * follows the locale, SIP's grammar does not.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "vt_headers.h"
 
@@ -278,4 +279,33 @@ int vt_facts_untrusted(const vt_timer_facts_t *f)
 const char *vt_refresher_name(int r)
 {
 	return r == VT_REFRESHER_UAC ? "uac" : r == VT_REFRESHER_UAS ? "uas" : "none";
+}
+
+int vt_request_to_has_tag(
+		const char *buf, size_t len, const char *tag, size_t tag_len)
+{
+	static const char to_hdr[] = "\r\nTo: ";
+	const size_t hl = sizeof(to_hdr) - 1;
+	const char *p, *end, *eol;
+
+	if(buf == NULL || tag == NULL || tag_len == 0)
+		return 0;
+	end = buf + len;
+	for(p = buf; (size_t)(end - p) >= hl; p++)
+		if(memcmp(p, to_hdr, hl) == 0)
+			break;
+	if((size_t)(end - p) < hl)
+		return 0;
+	p += hl;
+	for(eol = p; eol < end && *eol != '\r' && *eol != '\n'; eol++)
+		;
+	for(; (size_t)(eol - p) >= 5 + tag_len; p++) {
+		const char *after = p + 5 + tag_len;
+
+		if(strncasecmp(p, ";tag=", 5) == 0 && memcmp(p + 5, tag, tag_len) == 0
+				&& (after == eol || *after == ';' || *after == ' '
+						|| *after == '\t'))
+			return 1;
+	}
+	return 0;
 }

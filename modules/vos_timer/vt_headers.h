@@ -95,4 +95,10 @@ int vt_facts_timer_capable(const vt_timer_facts_t *f);
  * cap whatever its mode. */
 int vt_facts_untrusted(const vt_timer_facts_t *f);
 
+/* Does the To header of a request tm built (buf: the whole request, as
+ * tm writes it: "\r\nTo: <uri>;tag=...\r\n") carry ";tag=<tag>"? Used to
+ * tell which leg a BYE the dialog module sent went to. */
+int vt_request_to_has_tag(
+		const char *buf, size_t len, const char *tag, size_t tag_len);
+
 #endif

@@ -25,16 +25,19 @@
 #include "../../core/cfg/cfg_struct.h"
 #include "../../core/dprint.h"
 #include "../../core/parser/parse_rr.h"
+#include "../../core/sr_module.h"
 #include "../../core/timer_ticks.h"
 #include "../../core/ut.h"
 #include "../dialog/dlg_hash.h"
 #include "../tm/tm_load.h"
 
 #include "vt_dialog.h"
+#include "vt_headers.h"
 #include "vt_probe.h"
 #include "vt_stats.h"
 
 static struct tm_binds vt_tmb;
+static int vt_tm_timeout_code = 408;
 
 /* The BYEs tm creates in this process between vt_probe_bye_watch_begin()
  * and _end(): which legs the dialog module's dlg_bye_all() really sent to.
@@ -48,32 +51,44 @@ static struct
 	int on;
 	int n_byes;
 	int callee_seen;
-	str callee_uri;
+	str callee_tag;
 } vt_bye_watch;
 
 static void bye_created_cb(struct cell *t, int type, struct tmcb_params *ps)
 {
-	const char *buf;
-	int len;
-	str *uri = &vt_bye_watch.callee_uri;
-
 	if(!vt_bye_watch.on || t == NULL || t->method.len != 3
 			|| strncasecmp(t->method.s, "BYE", 3) != 0)
 		return;
 	vt_bye_watch.n_byes++;
-	/* request line "BYE <R-URI> SIP/2.0": the callee's contact for its BYE */
-	buf = t->uac[0].request.buffer;
-	len = t->uac[0].request.buffer_len;
-	if(buf != NULL && uri->len > 0 && len > 4 + uri->len
-			&& memcmp(buf + 4, uri->s, uri->len) == 0 && buf[4 + uri->len] == ' ')
+	/* the callee's BYE has the callee's tag in To (build_dlg_t); the
+	 * R-URI cannot tell: without a route set a NAT ";alias=" is cut */
+	if(t->uac[0].request.buffer != NULL && vt_bye_watch.callee_tag.len > 0
+			&& vt_request_to_has_tag(t->uac[0].request.buffer,
+					(size_t)t->uac[0].request.buffer_len,
+					vt_bye_watch.callee_tag.s,
+					(size_t)vt_bye_watch.callee_tag.len))
 		vt_bye_watch.callee_seen = 1;
 }
 
 int vt_probe_bind(void)
 {
+	struct sr_module *tm;
+	modparam_t type;
+	int *code = NULL;
+
 	if(load_tm_api(&vt_tmb) != 0) {
 		LM_ERR("cannot bind the tm API: load tm before vos_timer\n");
 		return -1;
+	}
+	/* Kamailio 6.0 made the code of tm's timeout reply a modparam */
+	tm = find_module_by_name("tm");
+	if(tm != NULL)
+		code = find_param_export(tm, "reply_408_code", PARAM_INT, &type);
+	if(code != NULL && *code != 408) {
+		vt_tm_timeout_code = *code;
+		LM_INFO("tm's timeout reply is %d (reply_408_code): a probe that "
+				"gets it from tm is unanswered\n",
+				*code);
 	}
 	/* global, so registered here in mod_init, before the fork; with no
 	 * watch on it returns at once (probes pay one test) */
@@ -86,12 +101,12 @@ int vt_probe_bind(void)
 	return 0;
 }
 
-void vt_probe_bye_watch_begin(str *callee_contact)
+void vt_probe_bye_watch_begin(str *callee_tag)
 {
 	vt_bye_watch.on = 1;
 	vt_bye_watch.n_byes = 0;
 	vt_bye_watch.callee_seen = 0;
-	vt_bye_watch.callee_uri = *callee_contact;
+	vt_bye_watch.callee_tag = *callee_tag;
 }
 
 unsigned int vt_probe_bye_watch_end(void)
@@ -148,17 +163,23 @@ static void vt_probe_done(struct cell *t, int type, struct tmcb_params *ps)
 {
 	vt_dlg_key_t key;
 	unsigned int leg;
+	int code;
 
 	if(ps->param == NULL || ps->code < 200)
 		return;
+	code = ps->code;
+	/* tm's own timeout reply: on Kamailio 6.x its code is tm's
+	 * reply_408_code, which need not be 408 */
+	if(ps->rpl == FAKED_REPLY && code == vt_tm_timeout_code)
+		code = 408;
 	unpack_param(*ps->param, &key, &leg);
 	LM_DBG("probe to %s of [%u:%u] ended with %d\n",
 			leg == VT_LEG_CALLER ? "caller" : "callee", key.h_entry, key.h_id,
-			ps->code);
+			code);
 	/* An answer for a call that ended meanwhile finds no record: ignored. */
-	if(vt_store_probe_result(key, leg, ps->code, vt_now_ms()))
-		vt_stats_probe(ps->code == 408 || ps->code == 481 ? VT_PS_FAILED
-														  : VT_PS_CONFIRMED);
+	if(vt_store_probe_result(key, leg, code, vt_now_ms()))
+		vt_stats_probe(code == 408 || code == 481 ? VT_PS_FAILED
+												  : VT_PS_CONFIRMED);
 }
 
 static int str_to_uint(const str *s, unsigned int *out)

@@ -23,7 +23,7 @@ int vt_probe_send_bye(struct dlg_cell *dlg, int dir, str *hdrs);
 
 /* Around the dialog module's terminate_dlg() (same process): the legs
  * (VT_LEG_CALLER | VT_LEG_CALLEE) tm created a BYE for meanwhile. */
-void vt_probe_bye_watch_begin(str *callee_contact);
+void vt_probe_bye_watch_begin(str *callee_tag);
 unsigned int vt_probe_bye_watch_end(void);
 
 /* Send the probes of a VT_ACT_PROBE job (timer process). */

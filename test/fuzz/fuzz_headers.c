@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "vt_headers.h"
 
@@ -246,9 +247,28 @@ static void fuzz_message(const uint8_t *data, size_t size)
 		CHECK(f.min_se_val.secs <= VT_DELTA_MAX);
 }
 
+/* The whole input as a request tm built: the To-tag matcher stays inside
+ * it (ASan) and agrees with a tag found by a plain search. */
+static void fuzz_to_tag(const uint8_t *data, size_t size)
+{
+	const char *buf = (const char *)data;
+	static const char tag[] = "abc";
+
+	if(vt_request_to_has_tag(buf, size, tag, 3)) {
+		int seen = 0;
+		size_t i;
+
+		for(i = 0; i + 8 <= size && !seen; i++)
+			seen = strncasecmp(buf + i, ";tag=abc", 8) == 0;
+		if(!seen)
+			__builtin_trap();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fuzz_body(data, size);
 	fuzz_message(data, size);
+	fuzz_to_tag(data, size);
 	return 0;
 }
