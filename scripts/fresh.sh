@@ -152,8 +152,12 @@ git clone -q "$here" "$root/root/vos_timer"
 say "testing $(git -C "$root/root/vos_timer" log -1 --format='%h %s' | cut -c1-72)"
 
 t0=$SECONDS
-set +e
-chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+# In the background and waited for, so that a signal to this script runs
+# its trap at once (bash defers traps while a foreground job runs); the
+# trap's cleanup kills what runs in the root.
+rcfile=$cache/$suite-run.rc
+rm -f "$rcfile"
+( chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     ${CI:+CI=$CI} ${FUZZ_RUNS:+FUZZ_RUNS=$FUZZ_RUNS} \
     bash -c 'set -e
@@ -161,9 +165,11 @@ chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends make git >/dev/null
         cd /root/vos_timer
         echo "kamailio candidate: $(apt-cache policy kamailio | sed -n "s/ *Candidate: //p")"
-        make test' 2>&1 \
-    | sed -u -E "s/^([0-9]+ passed, [0-9]+ failed)/Debian $rel ($suite) suite: \1/"
-rc=${PIPESTATUS[0]}
-set -e
+        make test' 2>&1
+  echo $? > "$rcfile" ) \
+    | sed -u -E "s/^([0-9]+ passed, [0-9]+ failed)/Debian $rel ($suite) suite: \1/" &
+wait $!
+rc=$(cat "$rcfile" 2>/dev/null || echo 1)
+rm -f "$rcfile"
 say "make test exited $rc after $((SECONDS - t0)) s"
 exit "$rc"

@@ -121,10 +121,16 @@ static void schedule(vt_policy_t *pc, uint64_t now_ms)
 						(pc->probe_k + 1) * i_ms - pc->lead_ms),
 				VT_ACT_PROBE, VT_REASON_NONE);
 	} else {
+		/* the window's end or, if the last probes left later (the
+		 * deadline process ran late), their send time: then tm's fr_timer,
+		 * so that every answer to them is in before the verdict */
+		uint64_t end_ms = (uint64_t)pc->params.session_ttl_s * 1000;
+
+		if(pc->last_probe_off_ms > end_ms)
+			end_ms = pc->last_probe_off_ms;
 		offer(pc,
 				vt_deadline_add_ms(pc->window_ms,
-						(uint64_t)pc->params.session_ttl_s * 1000
-								+ pc->probe_timeout_ms + VT_VERDICT_SLACK_MS),
+						end_ms + pc->probe_timeout_ms + VT_VERDICT_SLACK_MS),
 				VT_ACT_VERDICT, VT_REASON_NONE);
 	}
 }
@@ -139,6 +145,7 @@ static void restart_window(vt_policy_t *pc, uint64_t now_ms)
 	pc->dead_at_ms = VT_NO_DEADLINE;
 	pc->grace_probe = 0;
 	pc->lead_ms = 0;
+	pc->last_probe_off_ms = 0;
 }
 
 static void mark_dead(vt_policy_t *pc, vt_reason_t r, uint64_t at_ms)
@@ -266,8 +273,14 @@ vt_decision_t vt_policy_on_deadline(vt_policy_t *pc, uint64_t now_ms)
 			d.legs = (uint8_t)(VT_LEGS_BOTH & ~pc->confirmed & ~pc->pending);
 			pc->pending |= d.legs;
 			pc->probes_sent += leg_count(d.legs);
-			if(d.legs)
+			if(d.legs) {
+				uint64_t off = now_ms > pc->window_ms ? now_ms - pc->window_ms
+													  : 0;
+
+				pc->last_probe_off_ms =
+						off > UINT32_MAX ? UINT32_MAX : (uint32_t)off;
 				d.action = VT_ACT_PROBE;
+			}
 			break;
 		case VT_ACT_VERDICT:
 			verdict(pc, now_ms);

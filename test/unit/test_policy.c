@@ -844,6 +844,56 @@ START_TEST(test_timer_final_codes)
 }
 END_TEST
 
+/* The deadline process ran late (stalled, busy ending other calls): every
+ * deadline of the window is due at once. The last round's probes go out
+ * now; the verdict must wait for their answers (tm's fr_timer from now),
+ * not judge the call on the spot with its probes still pending. */
+START_TEST(test_timer_late_process_waits_for_answers)
+{
+	vt_policy_t pc;
+	uint64_t late = T0 + 20000; /* five windows late */
+	vt_action_t a;
+	int n = 0;
+
+	answered_timer(&pc, 0);
+	/* pop everything due at `late`, as the timer loop does */
+	while(pc.next_ms <= late && n++ < 10) {
+		a = fire(&pc, late, NULL);
+		ck_assert_int_ne(a, VT_ACT_TEARDOWN);
+	}
+	ck_assert_uint_eq(pc.pending, VT_LEGS_BOTH);
+	ck_assert_int_eq(pc.dead_reason, VT_REASON_NONE);
+	ck_assert_int_eq(pc.next_action, VT_ACT_VERDICT);
+	ck_assert_uint_ge(pc.next_ms, late + PROBE_TIMEOUT_MS);
+	/* both answer a moment later: the call lives on */
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 200, late + 30);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 200, late + 40);
+	ck_assert_int_eq(pc.state, VT_ST_ACTIVE);
+	ck_assert_uint_eq(pc.window_ms, late + 40);
+	ck_assert_int_eq(pc.next_action, VT_ACT_PROBE);
+}
+END_TEST
+
+/* The same, but nobody answers: the call is judged once the late probes'
+ * transactions are over. */
+START_TEST(test_timer_late_process_dead_still_cut)
+{
+	vt_policy_t pc;
+	uint64_t late = T0 + 20000;
+	vt_reason_t r;
+	int n = 0;
+
+	answered_timer(&pc, 0);
+	while(pc.next_ms <= late && n++ < 10)
+		fire(&pc, late, NULL);
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 408, late + PROBE_TIMEOUT_MS);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 408, late + PROBE_TIMEOUT_MS);
+	ck_assert_int_eq(pc.dead_reason, VT_REASON_SESSION_EXPIRED);
+	ck_assert_int_eq(fire(&pc, late + PROBE_TIMEOUT_MS, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(r, VT_REASON_SESSION_EXPIRED);
+}
+END_TEST
+
 START_TEST(test_timer_unsent_last_round)
 {
 	vt_policy_t pc;
@@ -1430,6 +1480,8 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_timer_refresh_restarts_window);
 	tcase_add_test(tc, test_timer_final_codes);
 	tcase_add_test(tc, test_timer_unsent_last_round);
+	tcase_add_test(tc, test_timer_late_process_waits_for_answers);
+	tcase_add_test(tc, test_timer_late_process_dead_still_cut);
 	tcase_add_test(tc, test_timer_no_stacked_probes);
 	tcase_add_test(tc, test_timer_rhythm_three_segments);
 	tcase_add_test(tc, test_probe_non_timer);
