@@ -25,7 +25,6 @@
 #include "../../core/cfg/cfg_struct.h"
 #include "../../core/dprint.h"
 #include "../../core/parser/parse_rr.h"
-#include "../../core/sr_module.h"
 #include "../../core/timer_ticks.h"
 #include "../../core/ut.h"
 #include "../dialog/dlg_hash.h"
@@ -37,7 +36,6 @@
 #include "vt_stats.h"
 
 static struct tm_binds vt_tmb;
-static int vt_tm_timeout_code = 408;
 
 /* The BYEs tm creates in this process between vt_probe_bye_watch_begin()
  * and _end(): which legs the dialog module's dlg_bye_all() really sent to.
@@ -72,23 +70,9 @@ static void bye_created_cb(struct cell *t, int type, struct tmcb_params *ps)
 
 int vt_probe_bind(void)
 {
-	struct sr_module *tm;
-	modparam_t type;
-	int *code = NULL;
-
 	if(load_tm_api(&vt_tmb) != 0) {
 		LM_ERR("cannot bind the tm API: load tm before vos_timer\n");
 		return -1;
-	}
-	/* Kamailio 6.0 made the code of tm's timeout reply a modparam */
-	tm = find_module_by_name("tm");
-	if(tm != NULL)
-		code = find_param_export(tm, "reply_408_code", PARAM_INT, &type);
-	if(code != NULL && *code != 408) {
-		vt_tm_timeout_code = *code;
-		LM_INFO("tm's timeout reply is %d (reply_408_code): a probe that "
-				"gets it from tm is unanswered\n",
-				*code);
 	}
 	/* global, so registered here in mod_init, before the fork; with no
 	 * watch on it returns at once (probes pay one test) */
@@ -167,11 +151,10 @@ static void vt_probe_done(struct cell *t, int type, struct tmcb_params *ps)
 
 	if(ps->param == NULL || ps->code < 200)
 		return;
-	code = ps->code;
-	/* tm's own timeout reply: on Kamailio 6.x its code is tm's
-	 * reply_408_code, which need not be 408 */
-	if(ps->rpl == FAKED_REPLY && code == vt_tm_timeout_code)
-		code = 408;
+	/* A reply tm made up itself is no answer from the far end: its
+	 * timeout (408, or on Kamailio 6.x tm's reply_408_code) or the 503 of
+	 * a probe it could not send (no route, a firewall's EPERM). */
+	code = ps->rpl == FAKED_REPLY ? 408 : ps->code;
 	unpack_param(*ps->param, &key, &leg);
 	LM_DBG("probe to %s of [%u:%u] ended with %d\n",
 			leg == VT_LEG_CALLER ? "caller" : "callee", key.h_entry, key.h_id,

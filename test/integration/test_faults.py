@@ -4,11 +4,13 @@ on a real Kamailio and looks at the wire. session_ttl 4, update_segment 2
 (I = 2 s), tm fr_timer 1000 ms unless said otherwise."""
 import os
 import re
+import shutil
 import signal
+import subprocess
 import time
 
 import scenarios as sc
-from harness import Kamailio, Sipp, check, workdir
+from harness import Kamailio, Sipp, TestSkipped, check, workdir
 from test_timer import SE, TIMER_DEFS, TTL, answer_time, probes, proxy_byes, start_call
 
 
@@ -76,6 +78,78 @@ def test_stalled_deadline_process_cuts_no_live_call():
         kam.stop()
 
 
+class SendBlock:
+    """An nftables table of the test's own that makes this host's sends to
+    one UDP port on loopback fail in the sender (an output-hook drop:
+    sendto() gets EPERM), as a withdrawn route or a firewall rule would."""
+
+    def __init__(self, port):
+        self.table = "vtfault%d" % os.getpid()
+        self.port = port
+        if os.geteuid() != 0:
+            raise TestSkipped("needs root (nftables)")
+        if not shutil.which("nft"):
+            raise TestSkipped("no nft command (package nftables)")
+        self._nft("delete table inet %s" % self.table, ok=False)
+
+    def _nft(self, cmd, ok=True):
+        r = subprocess.run(["nft"] + cmd.split(), capture_output=True, text=True)
+        if ok and r.returncode != 0:
+            raise TestSkipped("nft %s: %s" % (cmd, r.stderr.strip()))
+        return r
+
+    def on(self):
+        self._nft("add table inet %s" % self.table)
+        self._nft("add chain inet %s out { type filter hook output priority 0 ; }" % self.table)
+        self._nft("add rule inet %s out oifname lo udp dport %d counter drop"
+                  % (self.table, self.port))
+
+    def dropped(self):
+        out = self._nft("list table inet %s" % self.table, ok=False).stdout
+        m = re.search(r"packets (\d+)", out)
+        return int(m.group(1)) if m else 0
+
+    def off(self):
+        self._nft("delete table inet %s" % self.table, ok=False)
+
+
+def test_probe_that_cannot_leave_is_no_answer():
+    """After the answer, sends to the callee fail in this host (nftables
+    output drop, EPERM): tm retransmits, cannot send, and answers the
+    probe itself with a 503. That reply is tm's, not the callee's: the
+    callee's leg is unconfirmed and the call ends at its window with
+    reason session-expired (the caller gets the BYE)."""
+    wd = workdir("fnosend")
+    kam = Kamailio(wd, TIMER_DEFS).start()
+    uac, uas = start_call(wd, kam, sc.caller(SE), sc.callee())
+    block = None
+    try:
+        kam.wait_for(lambda: kam.stats()["timer"] == 1, 5, "the call answered")
+        block = SendBlock(uas.port)
+        block.on()
+        t_on = time.time()
+        # window: I = 2 s, two probes, fr_timer 1 s: dead within ttl + 1 s
+        # (+ spreading, slack); allow two windows before calling it kept
+        st = kam.wait_for(lambda: (lambda s: s if s["teardown_total"] >= 1 else None)(kam.stats()),
+                          2 * TTL + 4, "the call ended while its callee could not be reached")
+        t_end = time.time()
+        check(st["teardown_session_expired"] == 1, "stats: %r" % st)
+        check(block.dropped() > 0, "the rule dropped nothing")
+        check(uac.wait(10) == 0, "caller failed:\n" + uac.output()[-2000:])
+        byes = proxy_byes(uac)
+        check(len(byes) == 1 and 'text="session-expired"' in byes[0].header("reason"),
+              "caller: proxy BYEs %r" % [b.header("reason") for b in byes])
+        check(t_end - t_on <= TTL + 3.5, "ended %.1f s after the sends began to fail" % (t_end - t_on))
+        print("    ended (session-expired) %.1f s after sends to the callee began to fail; "
+              "%d packets dropped" % (t_end - t_on, block.dropped()))
+    finally:
+        if block:
+            block.off()
+        uas.stop()
+        kam.stop()
+
+
 TESTS = [
     test_stalled_deadline_process_cuts_no_live_call,
+    test_probe_that_cannot_leave_is_no_answer,
 ]
