@@ -8,6 +8,7 @@
 #include "../../core/fmsg.h"
 #include "../../core/kemi.h"
 #include "../../core/route.h"
+#include "../../core/script_cb.h"
 
 #include "vt_event.h"
 #include "vt_headers.h"
@@ -64,6 +65,12 @@ void vt_event_teardown(const vt_job_t *job)
 		return;
 	}
 	fmsg = faked_msg_next();
+	/* as rtimer and the dialog module's event routes: the pre/post script
+	 * callbacks (modules keep per-message state in them); the AVPs and
+	 * XAVPs the route sets are reset after each job by the caller
+	 * (ksr_msg_env_reset(): no SIP receive path runs in this process) */
+	if(exec_pre_script_cb(fmsg, EVENT_CB_TYPE) <= 0)
+		return;
 	vt_ev_job = job;
 	backup_rt = get_route_type();
 	set_route_type(EVENT_ROUTE);
@@ -79,6 +86,7 @@ void vt_event_teardown(const vt_job_t *job)
 	}
 	set_route_type(backup_rt);
 	vt_ev_job = NULL;
+	exec_post_script_cb(fmsg, EVENT_CB_TYPE);
 }
 
 /* $vtimer(name): the names, documented in doc/ (event route section). */

@@ -3,6 +3,7 @@
  * process holds the store lock only while copying.
  */
 #include "../../core/dprint.h"
+#include "../../core/receive.h"
 #include "../../core/rpc.h"
 
 #include "vt_dialog.h"
@@ -200,6 +201,7 @@ static void vt_rpc_hangup(rpc_t *rpc, void *ctx)
 	 * store lock is not held. */
 	vt_dialog_end(&job);
 	vt_store_job_clean(&job);
+	ksr_msg_env_reset(); /* what the routes set here (see vt_timer.c) */
 	if(rpc->add(ctx, "{", &h) < 0) {
 		rpc->fault(ctx, 500, "Server failure");
 		return;

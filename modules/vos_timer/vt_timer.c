@@ -3,6 +3,7 @@
  * it; what a deadline means is decided in vt_policy.c.
  */
 #include "../../core/dprint.h"
+#include "../../core/receive.h"
 #include "../../core/sr_module.h"
 #include "../../core/timer_proc.h"
 
@@ -44,6 +45,10 @@ static void vt_timer_tick(unsigned int ticks, void *param)
 		}
 		vt_dispatch(&job);
 		vt_store_job_clean(&job);
+		/* AVPs/XAVPs set by the routes a job ran here (teardown event,
+		 * dialog:end, tm:local-request) live in shm, and only the SIP
+		 * receive path resets them: not run in this process */
+		ksr_msg_env_reset();
 	}
 }
 

@@ -10,7 +10,8 @@ import subprocess
 import time
 
 import scenarios as sc
-from harness import Kamailio, Sipp, TestSkipped, check, workdir
+from harness import CFG, Kamailio, Sipp, TestSkipped, check, workdir
+from test_foundation import _call
 from test_timer import SE, TIMER_DEFS, TTL, answer_time, probes, proxy_byes, start_call
 
 
@@ -149,7 +150,57 @@ def test_probe_that_cannot_leave_is_no_answer():
         kam.stop()
 
 
+def test_teardown_route_avps_do_not_leak():
+    """The teardown event route sets an $avp and an $xavp for each of 200
+    capped calls. AVPs and XAVPs live in shared memory and only the SIP
+    receive path resets them, which never runs in the deadline process:
+    each route must start without the previous call's values, and core
+    shared memory must come back to its value once the calls are gone."""
+    wd = workdir("favp")
+    n = 200
+    with open(CFG) as f:
+        cfg = f.read()
+    hook = "event_route[vos-timer:teardown] {\n"
+    check(hook in cfg, "the sample has no teardown event route")
+    cfg = cfg.replace(hook, hook +
+                      '\txlog("L_NOTICE", "vt-avp before=[$avp(vt_prev)] [$xavp(vtx=>prev)]\\n");\n'
+                      '\t$avp(vt_prev) = $vtimer(call_id);\n'
+                      '\t$xavp(vtx=>prev) = $vtimer(call_id);\n')
+    cfg_path = os.path.join(wd, "kamailio-avp.cfg")
+    with open(cfg_path, "w") as f:
+        f.write(cfg)
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": 2, "VT_CHILDREN": 4}, cfg=cfg_path).start()
+    try:
+        def burst(name, calls):
+            d = os.path.join(wd, name)
+            os.makedirs(d)
+            uac, uas = _call(d, kam, "uac_wait_bye.xml", "uas_wait_bye.xml",
+                             uac_m=calls, uas_m=calls, rate=100, limit=calls)
+            check(uac.wait(60) == 0, "callers failed:\n" + uac.output()[-2000:])
+            check(uas.wait(10) == 0, "callees failed:\n" + uas.output()[-2000:])
+            kam.wait_released(5)
+            time.sleep(7)   # tm's wait timer, the dialog module's delete delay
+
+        # warm-up: what tm, dialog and the script engine keep for good
+        burst("warm", 20)
+        shm0 = kam.shm_used()
+        burst("run", n)
+        shm1 = kam.shm_used()
+        lines = re.findall(r"vt-avp before=\[(.*?)\] \[(.*?)\]", kam.log())
+        print("    core shm used %d -> %d (%+d bytes) over %d teardowns"
+              % (shm0, shm1, shm1 - shm0, n))
+        check(len(lines) == n + 20, "%d teardown routes ran, want %d" % (len(lines), n + 20))
+        stale = [l for l in lines if l != ("<null>", "<null>")]
+        check(not stale, "%d of %d teardown routes saw an earlier call's values, e.g. %r"
+              % (len(stale), n + 20, stale[:2]))
+        check(shm1 - shm0 <= 16384, "core shm used grew %d -> %d (+%d bytes) over %d teardowns"
+              % (shm0, shm1, shm1 - shm0, n))
+    finally:
+        kam.stop()
+
+
 TESTS = [
     test_stalled_deadline_process_cuts_no_live_call,
     test_probe_that_cannot_leave_is_no_answer,
+    test_teardown_route_avps_do_not_leak,
 ]
