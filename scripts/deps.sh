@@ -58,8 +58,17 @@ install_packages() {
         as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
         made_policy=1
     fi
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends $miss \
-        || { [ "$made_policy" -eq 1 ] && as_root rm -f "$policy"; exit 1; }
+    # dpkg's progress goes to a log (thousands of lines on a fresh machine)
+    mkdir -p "$cache"
+    local log=$cache/apt-install.log
+    if ! DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
+            $miss >"$log" 2>&1; then
+        tail -30 "$log" >&2
+        echo "deps: apt-get install failed (whole output: $log)" >&2
+        [ "$made_policy" -eq 1 ] && as_root rm -f "$policy"
+        exit 1
+    fi
+    say "installed ($(grep -c '^Setting up ' "$log") packages set up; output in $log)"
     [ "$made_policy" -eq 1 ] && as_root rm -f "$policy"
     return 0
 }

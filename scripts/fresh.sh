@@ -70,6 +70,7 @@ cleanup() {
         say "kept $root (mounts undone)"
     else
         rm -rf "$root"
+        say "mounts undone, $root removed"
     fi
     exit "$rc"
 }
