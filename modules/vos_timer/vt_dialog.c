@@ -109,9 +109,8 @@ static void vt_dlg_loaded(
 	now_unix = vt_now_unix_ms();
 	elapsed_ms =
 			now_unix > p.answered_unix_ms ? now_unix - p.answered_unix_ms : 0;
-	r = vt_store_restore(key, &dlg->callid, &dlg->tag[DLG_CALLER_LEG],
-			&dlg->tag[DLG_CALLEE_LEG], &p, elapsed_ms, vt_probe_timeout_ms(),
-			vt_now_ms());
+	r = vt_store_restore(
+			key, &dlg->callid, &p, elapsed_ms, vt_probe_timeout_ms(), vt_now_ms());
 	if(r == 1
 			&& vt_dlgb.register_dlgcb(dlg, VT_DLG_EVENTS, vt_dlg_event, NULL, NULL)
 					   != 0) {
@@ -180,11 +179,13 @@ int vt_dialog_bind(void)
 	m = find_module_by_name("dialog");
 	if(m != NULL && m->handle != NULL)
 		vt_dlg_lookup = (vt_dlg_lookup_f)dlsym(m->handle, "dlg_lookup");
-	if(vt_dlg_lookup == NULL)
-		LM_INFO("the dialog module has no dlg_lookup(): dialogs are looked "
-				"up by Call-ID and tags\n");
-	/* with the lookup by id, records need no tags */
-	vt_store_keep_tags(vt_dlg_lookup == NULL);
+	if(vt_dlg_lookup == NULL) {
+		/* exported by the dialog module of every Kamailio from 5.6 to 6.1;
+		 * the API structure does not carry it */
+		LM_ERR("the dialog module exports no dlg_lookup(): vos_timer "
+			   "needs it to find a call's dialog by its id\n");
+		return -1;
+	}
 	vt_dialog_mode_check(m);
 	return vt_dialog_persist_init(m);
 }
@@ -236,12 +237,7 @@ static void vt_dlg_event(
 			ans.se_s = mt.f.se == VT_HV_OK ? mt.f.se_val.secs : 0;
 			ans.refresher = mt.f.se == VT_HV_OK ? (uint8_t)mt.f.se_val.refresher
 												: VT_REFRESHER_NONE;
-			r = vt_store_answered(
-					key, &dlg->tag[DLG_CALLEE_LEG], &ans, vt_now_ms());
-			if(r < 0)
-				LM_ERR("call-id [%.*s]: out of shared memory, call stays "
-					   "unscheduled\n",
-						dlg->callid.len, dlg->callid.s);
+			r = vt_store_answered(key, &ans, vt_now_ms());
 			if(vt_facts_untrusted(&mt.f)) {
 				LM_WARN("call-id [%.*s]: malformed or repeated "
 						"Session-Expires/Min-SE in the 2xx: the call keeps "
@@ -304,7 +300,7 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 	key.h_id = dlg->h_id;
 	se_s = mt.f.se != VT_HV_OK ? 0
 			: d.action == VT_SE_REWRITE ? d.se_s : mt.f.se_val.secs;
-	r = vt_store_manage(key, &dlg->callid, &dlg->tag[DLG_CALLER_LEG], params,
+	r = vt_store_manage(key, &dlg->callid, params,
 			vt_facts_timer_capable(&mt.f) ? VT_MODE_TIMER : VT_MODE_NON_TIMER,
 			se_s, probe_timeout_ms, vt_now_ms());
 	if(r == 1
@@ -334,54 +330,20 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 	return r < 0 ? -1 : 1;
 }
 
-/* get_dlg() wants a message: give it one built from the call's identity,
- * the way cnxcc finds a call from its own timer. */
+/* The call's dialog, with a reference, by its hash id (unique per
+ * dialog); the Call-ID check is belt and braces. */
 static struct dlg_cell *vt_dlg_find(const vt_job_t *job)
 {
-	static char buf[2048];
-	struct sip_msg msg;
 	struct dlg_cell *dlg;
-	int n;
 
-	if(vt_dlg_lookup != NULL) {
-		/* h_id is unique per dialog; the Call-ID check is belt and braces */
-		dlg = vt_dlg_lookup(job->key.h_entry, job->key.h_id);
-		if(dlg != NULL
-				&& (dlg->callid.len != job->callid.len
-						|| memcmp(dlg->callid.s, job->callid.s, job->callid.len)
-								   != 0)) {
-			vt_dlgb.release_dlg(dlg);
-			dlg = NULL;
-		}
-		return dlg;
+	dlg = vt_dlg_lookup(job->key.h_entry, job->key.h_id);
+	if(dlg != NULL
+			&& (dlg->callid.len != job->callid.len
+					|| memcmp(dlg->callid.s, job->callid.s, job->callid.len)
+							   != 0)) {
+		vt_dlgb.release_dlg(dlg);
+		dlg = NULL;
 	}
-
-	n = snprintf(buf, sizeof(buf),
-			"BYE sip:vos_timer@127.0.0.1 SIP/2.0\r\n"
-			"Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKvostimer\r\n"
-			"From: <sip:caller@127.0.0.1>;tag=%.*s\r\n"
-			"To: <sip:callee@127.0.0.1>;tag=%.*s\r\n"
-			"Call-ID: %.*s\r\n"
-			"CSeq: 1 BYE\r\n"
-			"Content-Length: 0\r\n\r\n",
-			job->ftag.len, job->ftag.s, job->ttag.len, job->ttag.s,
-			job->callid.len, job->callid.s);
-	if(n < 0 || n >= (int)sizeof(buf)) {
-		LM_ERR("call-id [%.*s]: identity too long to look the dialog up\n",
-				job->callid.len > 128 ? 128 : job->callid.len, job->callid.s);
-		return NULL;
-	}
-	memset(&msg, 0, sizeof(msg));
-	msg.buf = buf;
-	msg.len = n;
-	if(parse_msg(buf, n, &msg) != 0) {
-		LM_ERR("call-id [%.*s]: cannot build the dialog lookup\n",
-				job->callid.len, job->callid.s);
-		free_sip_msg(&msg);
-		return NULL;
-	}
-	dlg = vt_dlgb.get_dlg(&msg);
-	free_sip_msg(&msg);
 	return dlg;
 }
 

@@ -27,9 +27,7 @@ typedef struct vt_call {
 	uint8_t refresher;	  /* vt_refresher_t of the 2xx */
 	uint8_t flags;		  /* VT_F_* */
 	unsigned short callid_len;
-	unsigned short ftag_len;
-	unsigned short ttag_len;
-	char strs[]; /* Call-ID, From tag, To tag; not terminated */
+	char strs[]; /* the Call-ID; not terminated */
 } vt_call_t;
 
 #define VT_F_CALLEE_CSEQ 1	 /* the callee has sent an in-dialog request */
@@ -117,29 +115,13 @@ static vt_call_t **find_link(vt_dlg_key_t key)
 	return link;
 }
 
-/* Keep the From and To tags in the records (only to find the dialog by
- * message when the dialog module has no dlg_lookup()). */
-static int vt_keep_tags = 1;
-
-void vt_store_keep_tags(int on)
+static vt_call_t *call_alloc(const str *callid)
 {
-	vt_keep_tags = on;
-}
-
-static vt_call_t *call_alloc(const str *callid, const str *ftag, const str *ttag)
-{
-	static const str none = {NULL, 0};
-	size_t n;
 	vt_call_t *c;
 
-	if(!vt_keep_tags) {
-		ftag = &none;
-		ttag = NULL;
-	}
-	n = (size_t)callid->len + ftag->len + (ttag ? ttag->len : 0);
-	if(callid->len > 0xffff || ftag->len > 0xffff || (ttag && ttag->len > 0xffff))
+	if(callid->len > 0xffff)
 		return NULL;
-	c = shm_malloc(sizeof(*c) + n);
+	c = shm_malloc(sizeof(*c) + callid->len);
 	if(c == NULL) {
 		SHM_MEM_ERROR;
 		return NULL;
@@ -147,13 +129,7 @@ static vt_call_t *call_alloc(const str *callid, const str *ftag, const str *ttag
 	memset(c, 0, sizeof(*c));
 	vt_heap_node_clear(&c->hn);
 	c->callid_len = (unsigned short)callid->len;
-	c->ftag_len = (unsigned short)ftag->len;
 	memcpy(c->strs, callid->s, callid->len);
-	memcpy(c->strs + callid->len, ftag->s, ftag->len);
-	if(ttag) {
-		c->ttag_len = (unsigned short)ttag->len;
-		memcpy(c->strs + callid->len + ftag->len, ttag->s, ttag->len);
-	}
 	return c;
 }
 
@@ -211,14 +187,14 @@ static int insert_new(vt_call_t *c, int restored)
 	return 1;
 }
 
-int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
+int vt_store_manage(vt_dlg_key_t key, const str *callid,
 		const vt_params_t *params, vt_mode_t mode, uint32_t invite_se_s,
 		uint32_t probe_timeout_ms, uint64_t now_ms)
 {
 	vt_call_t *c;
 
 	/* Allocate outside the lock; most calls are new. */
-	c = call_alloc(callid, ftag, NULL);
+	c = call_alloc(callid);
 	if(c == NULL)
 		return -1;
 	c->key = key;
@@ -240,66 +216,20 @@ static void answer_record(vt_call_t *c, const vt_answer_t *ans, uint64_t now_ms)
 	rearm(c);
 }
 
-int vt_store_answered(vt_dlg_key_t key, const str *ttag,
-		const vt_answer_t *ans, uint64_t now_ms)
+int vt_store_answered(
+		vt_dlg_key_t key, const vt_answer_t *ans, uint64_t now_ms)
 {
-	vt_call_t *old, *c, **link;
-	str callid, ftag;
+	vt_call_t *c;
 	int ret = 0;
 
-	if(!vt_keep_tags) {
-		/* no To tag to add: the record stays where it is */
-		lock_get(&vt_store->lock);
-		c = *find_link(key);
-		if(c != NULL && c->pol.state == VT_ST_EARLY) {
-			count(c, -1);
-			answer_record(c, ans, now_ms);
-			ret = 1;
-		}
-		lock_release(&vt_store->lock);
-		return ret;
-	}
-	/* The record grows by the To tag: build the new one outside the lock
-	 * from a copy of the old one's strings. */
 	lock_get(&vt_store->lock);
-	old = *find_link(key);
-	if(old == NULL || old->pol.state != VT_ST_EARLY) {
-		lock_release(&vt_store->lock);
-		return 0;
-	}
-	{
-		unsigned short clen = old->callid_len, flen = old->ftag_len;
-		char buf[clen + flen + 1];
-
-		memcpy(buf, old->strs, clen + flen);
-		lock_release(&vt_store->lock);
-		callid.s = buf;
-		callid.len = clen;
-		ftag.s = buf + clen;
-		ftag.len = flen;
-		c = call_alloc(&callid, &ftag, ttag);
-	}
-	if(c == NULL)
-		return -1;
-
-	lock_get(&vt_store->lock);
-	link = find_link(key);
-	old = *link;
-	if(old != NULL && old->pol.state == VT_ST_EARLY) {
-		count(old, -1);
-		c->hnext = old->hnext;
-		c->key = old->key;
-		c->pol = old->pol;
-		c->flags = old->flags;
-		c->invite_se_s = old->invite_se_s;
-		*link = c;
+	c = *find_link(key);
+	if(c != NULL && c->pol.state == VT_ST_EARLY) {
+		count(c, -1);
 		answer_record(c, ans, now_ms);
 		ret = 1;
-	} else {
-		old = c; /* raced with release or another answer: drop ours */
 	}
 	lock_release(&vt_store->lock);
-	shm_free(old);
 	return ret;
 }
 
@@ -328,13 +258,13 @@ int vt_store_persist_facts(vt_dlg_key_t key, uint64_t now_ms,
 	return ret;
 }
 
-int vt_store_restore(vt_dlg_key_t key, const str *callid, const str *ftag,
-		const str *ttag, const vt_persist_t *p, uint64_t elapsed_ms,
-		uint32_t probe_timeout_ms, uint64_t now_ms)
+int vt_store_restore(vt_dlg_key_t key, const str *callid,
+		const vt_persist_t *p, uint64_t elapsed_ms, uint32_t probe_timeout_ms,
+		uint64_t now_ms)
 {
 	vt_call_t *c;
 
-	c = call_alloc(callid, ftag, ttag);
+	c = call_alloc(callid);
 	if(c == NULL)
 		return -1;
 	c->key = key;
@@ -415,7 +345,7 @@ static void view_fill(vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
 static int job_fill(vt_job_t *job, const vt_call_t *c, vt_action_t act,
 		vt_reason_t reason, uint64_t now_ms)
 {
-	size_t n = (size_t)c->callid_len + c->ftag_len + c->ttag_len;
+	size_t n = (size_t)c->callid_len;
 
 	memset(job, 0, sizeof(*job));
 	job->mem = pkg_malloc(n + 1);
@@ -432,10 +362,6 @@ static int job_fill(vt_job_t *job, const vt_call_t *c, vt_action_t act,
 	job->key = c->key;
 	job->callid.s = job->mem;
 	job->callid.len = c->callid_len;
-	job->ftag.s = job->mem + c->callid_len;
-	job->ftag.len = c->ftag_len;
-	job->ttag.s = job->ftag.s + c->ftag_len;
-	job->ttag.len = c->ttag_len;
 	if(act == VT_ACT_TEARDOWN) {
 		view_fill(&job->view, c, now_ms);
 		job->view.callid = job->callid;

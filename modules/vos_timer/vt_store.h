@@ -87,20 +87,18 @@ typedef struct vt_store_counts {
 } vt_store_counts_t;
 
 int vt_store_init(void);
-/* mod_init: whether records keep the From/To tags (default yes). */
-void vt_store_keep_tags(int on);
 void vt_store_destroy(void);
 
 /* Put a call under management (initial INVITE). invite_se_s: the
  * Session-Expires forwarded with the INVITE (0: none). 1: new record, 0:
  * already managed (nothing changed), -1: out of memory. */
-int vt_store_manage(vt_dlg_key_t key, const str *callid, const str *ftag,
+int vt_store_manage(vt_dlg_key_t key, const str *callid,
 		const vt_params_t *params, vt_mode_t mode, uint32_t invite_se_s,
 		uint32_t probe_timeout_ms, uint64_t now_ms);
 
-/* The call was answered: remember the callee's tag and start its deadlines.
- * 1 done, 0 unknown call or already answered, -1 out of memory. */
-int vt_store_answered(vt_dlg_key_t key, const str *ttag,
+/* The call was answered: start its deadlines. 1 done, 0 unknown call or
+ * already answered. */
+int vt_store_answered(vt_dlg_key_t key,
 		const vt_answer_t *ans, uint64_t now_ms);
 /* An answered call's lasting facts for vt_persist_format(), with the
  * answer time on the wall clock (now_unix_ms: the wall clock now). 1
@@ -111,9 +109,9 @@ int vt_store_persist_facts(vt_dlg_key_t key, uint64_t now_ms,
 /* A call the dialog module loaded from its database after a restart, with
  * the facts stored for it (vt_policy_restore): answered elapsed_ms ago.
  * 1 re-armed, 0 already managed, -1 out of memory. */
-int vt_store_restore(vt_dlg_key_t key, const str *callid, const str *ftag,
-		const str *ttag, const vt_persist_t *p, uint64_t elapsed_ms,
-		uint32_t probe_timeout_ms, uint64_t now_ms);
+int vt_store_restore(vt_dlg_key_t key, const str *callid,
+		const vt_persist_t *p, uint64_t elapsed_ms, uint32_t probe_timeout_ms,
+		uint64_t now_ms);
 
 /* The call's INVITE or 2xx carried an untrusted Session-Expires or
  * Min-SE: it keeps the no_timer_limit cap in any mode. */
