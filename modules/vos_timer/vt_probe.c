@@ -25,6 +25,7 @@
 #include "../../core/cfg/cfg_struct.h"
 #include "../../core/dprint.h"
 #include "../../core/parser/parse_rr.h"
+#include "../../core/sr_module.h"
 #include "../../core/timer_ticks.h"
 #include "../../core/ut.h"
 #include "../dialog/dlg_hash.h"
@@ -36,6 +37,10 @@
 #include "vt_stats.h"
 
 static struct tm_binds vt_tmb;
+/* the dialog module's dlg_extra_hdrs and lreq_callee_headers modparams,
+ * which its own BYEs carry (empty if it has none) */
+static str vt_dlg_extra_hdrs = STR_NULL;
+static str vt_dlg_callee_hdrs = STR_NULL;
 
 /* The BYEs tm creates in this process between vt_probe_bye_watch_begin()
  * and _end(): which legs the dialog module's dlg_bye_all() really sent to.
@@ -70,9 +75,22 @@ static void bye_created_cb(struct cell *t, int type, struct tmcb_params *ps)
 
 int vt_probe_bind(void)
 {
+	struct sr_module *dm;
+	modparam_t type;
+	str *v;
+
 	if(load_tm_api(&vt_tmb) != 0) {
 		LM_ERR("cannot bind the tm API: load tm before vos_timer\n");
 		return -1;
+	}
+	dm = find_module_by_name("dialog");
+	if(dm != NULL) {
+		v = find_param_export(dm, "dlg_extra_hdrs", PARAM_STR, &type);
+		if(v != NULL && v->s != NULL)
+			vt_dlg_extra_hdrs = *v;
+		v = find_param_export(dm, "lreq_callee_headers", PARAM_STR, &type);
+		if(v != NULL && v->s != NULL)
+			vt_dlg_callee_hdrs = *v;
 	}
 	/* global, so registered here in mod_init, before the fork; with no
 	 * watch on it returns at once (probes pay one test) */
@@ -250,22 +268,84 @@ static int send_one(struct dlg_cell *dlg, const vt_job_t *job, unsigned int leg)
 			pack_param(job->key, leg));
 }
 
+/* tm: the final answer to a BYE the module sent itself. The dialog is
+ * gone by then; a failure is worth an operator's look. Any process. */
+static void vt_bye_done(struct cell *t, int type, struct tmcb_params *ps)
+{
+	vt_dlg_key_t key;
+	unsigned int leg;
+
+	if(ps->param == NULL || ps->code < 200)
+		return;
+	if(ps->code < 300 && ps->rpl != FAKED_REPLY)
+		return;
+	unpack_param(*ps->param, &key, &leg);
+	LM_ERR("the BYE to the %s of dialog [%u:%u] got %d%s: that leg may "
+		   "still be up\n",
+			leg == VT_LEG_CALLER ? "caller" : "callee", key.h_entry, key.h_id,
+			ps->code, ps->rpl == FAKED_REPLY ? " from tm itself" : "");
+}
+
 int vt_probe_send_bye(struct dlg_cell *dlg, int dir, str *hdrs)
 {
 	static str m_bye = str_init("BYE");
+	static const char mf[] = "Max-Forwards: 70\r\n";
 	int other = (dir == DLG_CALLER_LEG) ? DLG_CALLEE_LEG : DLG_CALLER_LEG;
 	unsigned int last = 0;
+	vt_dlg_key_t key = {dlg->h_entry, dlg->h_id};
+	str all;
+	char *p;
 	dlg_t *td;
+	int ret;
 
 	td = build_probe_dlg(dlg, dir, 1);
 	if(td == NULL)
 		return -1;
 	/* A new request in the sender's CSeq space: last + 1, as the dialog
-	 * module's own BYE would carry. */
+	 * module's own BYE would carry; and like it (5.6, 6.0: send_bye()),
+	 * 80 more after a PRACK, whose CSeqs the dialog module does not
+	 * follow: a strict UA answers 500 to a BYE not above its PRACK. */
 	if(str_to_uint(&dlg->cseq[other], &last) != 0)
 		last = 1;
+	if(dlg->iflags & DLG_IFLAG_PRACK)
+		last += 80;
 	td->loc_seq.value = last;
-	return send_within(td, &m_bye, hdrs, 0, NULL, NULL);
+	/* the headers the dialog module's BYE carries (build_extra_hdr()):
+	 * Max-Forwards, its dlg_extra_hdrs, ours, and to the callee its
+	 * lreq_callee_headers */
+	all.len = (int)sizeof(mf) - 1 + vt_dlg_extra_hdrs.len + hdrs->len
+			  + (dir == DLG_CALLEE_LEG ? vt_dlg_callee_hdrs.len + 2 : 0);
+	all.s = pkg_malloc(all.len + 1);
+	if(all.s == NULL) {
+		PKG_MEM_ERROR;
+		if(td->route_set)
+			free_rr(&td->route_set);
+		pkg_free(td);
+		return -1;
+	}
+	p = all.s;
+	memcpy(p, mf, sizeof(mf) - 1);
+	p += sizeof(mf) - 1;
+	if(vt_dlg_extra_hdrs.len > 0) {
+		memcpy(p, vt_dlg_extra_hdrs.s, vt_dlg_extra_hdrs.len);
+		p += vt_dlg_extra_hdrs.len;
+	}
+	memcpy(p, hdrs->s, hdrs->len);
+	p += hdrs->len;
+	if(dir == DLG_CALLEE_LEG && vt_dlg_callee_hdrs.len > 0) {
+		memcpy(p, vt_dlg_callee_hdrs.s, vt_dlg_callee_hdrs.len);
+		p += vt_dlg_callee_hdrs.len;
+		if(p[-1] != '\n') {
+			memcpy(p, "\r\n", 2);
+			p += 2;
+		}
+	}
+	all.len = (int)(p - all.s);
+	ret = send_within(td, &m_bye, &all, TMCB_LOCAL_COMPLETED, vt_bye_done,
+			pack_param(key,
+					dir == DLG_CALLEE_LEG ? VT_LEG_CALLEE : VT_LEG_CALLER));
+	pkg_free(all.s);
+	return ret;
 }
 
 void vt_probe_send(const vt_job_t *job)

@@ -199,8 +199,97 @@ def test_teardown_route_avps_do_not_leak():
         kam.stop()
 
 
+def _prack_caller():
+    """INVITE with Supported: 100rel; the reliable 180 and the 200 come
+    one after the other. PRACK the 180 (CSeq 2) once the 200 is in, while
+    the dialog is confirmed but not yet acknowledged (the dialog module
+    marks it then), then ACK the 200 and wait for the proxy's BYE."""
+    x = sc.HEAD % "prack_caller"
+    x += sc.send(["INVITE sip:bob@[callee] SIP/2.0",
+                  "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+                  sc.CALLER_FROM, sc.CALLEE_TO, "Call-ID: [call_id]", "CSeq: 1 INVITE",
+                  "Contact: <sip:alice@[local_ip]:[local_port]>", "Supported: 100rel",
+                  "Max-Forwards: 70", "Content-Length: 0"], extra=' retrans="500"')
+    x += '  <recv response="100" optional="true"/>\n'
+    x += '  <recv response="180"/>\n'
+    x += '  <recv response="200" rrs="true"/>\n'
+    x += sc.send(["PRACK [next_url] SIP/2.0",
+                  "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+                  sc.CALLER_FROM, sc.CALLEE_TO + "[peer_tag_param]", "Call-ID: [call_id]",
+                  "CSeq: 2 PRACK", "RAck: 1 1 INVITE", "[routes]", "Max-Forwards: 70",
+                  "Content-Length: 0"], extra=' retrans="500"')
+    x += '  <recv response="200"/>\n'
+    x += sc.caller_request("ACK", 1)
+    x += '  <recv request="BYE"/>\n' + sc.reply(200, "OK") + sc.TAIL
+    return x
+
+
+def _prack_callee():
+    """A reliable 180 (Require: 100rel, RSeq 1), the 200 20 ms later, then
+    the PRACK (answered), the ACK and the proxy's BYE."""
+    x = sc.HEAD % "prack_callee"
+    x += '  <recv request="INVITE" rrs="true"/>\n'
+    hdrs = ["[last_Via:]", "[last_From:]", "[last_To:];tag=[pid]SIPpTag01[call_number]",
+            "[last_Call-ID:]", "[last_CSeq:]", "[last_Record-Route:]",
+            "Contact: <sip:bob@[local_ip]:[local_port]>"]
+    x += sc.send(["SIP/2.0 180 Ringing"] + hdrs + ["Require: 100rel", "RSeq: 1",
+                                                   "Content-Length: 0"])
+    x += '  <pause milliseconds="20"/>\n'
+    x += sc.send(["SIP/2.0 200 OK"] + hdrs + ["Content-Length: 0"], extra=' retrans="500"')
+    x += '  <recv request="PRACK"/>\n' + sc.reply(200, "OK")
+    x += '  <recv request="ACK"/>\n'
+    x += '  <recv request="BYE"/>\n' + sc.reply(200, "OK") + sc.TAIL
+    return x
+
+
+def test_burst_of_100rel_calls_bye_cseq():
+    """200 calls with a reliable 180 and its PRACK, capped within two
+    seconds. The dialog module does not follow PRACK CSeqs and adds 80 to
+    its BYE's CSeq after one; the BYE the module sends to the callee itself
+    (when dlg_bye_all() skipped it: Kamailio 5.6 and 6.0) must too, or a
+    strict callee answers 500 and keeps its leg. Every leg gets one proxy
+    BYE with a CSeq above every request it got before."""
+    wd = workdir("fprack")
+    n = 200
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": 2, "VT_CHILDREN": 4}).start()
+    try:
+        uas = Sipp(wd, "callee", sc.write(wd, "callee", _prack_callee()),
+                   extra=["-m", str(n)]).start()
+        uac = Sipp(wd, "caller", sc.write(wd, "caller", _prack_caller()),
+                   remote="127.0.0.1:%d" % kam.port,
+                   keys={"callee": "127.0.0.1:%d" % uas.port},
+                   extra=["-m", str(n), "-l", str(n), "-r", "100", "-timeout", "60",
+                          "-timeout_error"]).start()
+        check(uac.wait(60) == 0, "callers failed:\n" + uac.output()[-2500:])
+        check(uas.wait(10) == 0, "callees failed:\n" + uas.output()[-2500:])
+        low = []
+        for side in (uac, uas):
+            last = {}
+            byes = {}
+            for m in side.messages():
+                if m.sent or not m.is_request:
+                    continue
+                cid, num = m.header("call-id"), int(m.header("cseq").split()[0])
+                if m.method == "BYE" and 'text="no-timer-limit"' in (m.header("reason") or ""):
+                    byes.setdefault(cid, num)
+                elif m.method not in ("ACK", "CANCEL") and cid not in byes:
+                    last[cid] = max(last.get(cid, 0), num)
+            check(len(byes) == n, "%s: %d of %d calls got the proxy's BYE" % (side.name, len(byes), n))
+            low += ["%s %s: BYE CSeq %d, after CSeq %d" % (side.name, c, b, last[c])
+                    for c, b in byes.items() if c in last and b <= last[c]]
+        fallback = len(re.findall(r"sending that BYE", kam.log()))
+        print("    %d calls; the module sent %d callee BYEs itself; BYEs not above an "
+              "earlier CSeq: %d" % (n, fallback, len(low)))
+        check(not low, "%d BYEs a strict UA refuses, e.g. %s" % (len(low), low[:3]))
+        st = kam.wait_released(5)
+        check(st["teardown_no_timer_limit"] == n, "stats: %r" % st)
+    finally:
+        kam.stop()
+
+
 TESTS = [
     test_stalled_deadline_process_cuts_no_live_call,
     test_probe_that_cannot_leave_is_no_answer,
     test_teardown_route_avps_do_not_leak,
+    test_burst_of_100rel_calls_bye_cseq,
 ]
