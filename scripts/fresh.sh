@@ -12,7 +12,8 @@
 #    inside (it remounts / as a slave).
 # 3. The committed checkout (HEAD) is cloned into it; inside, apt installs
 #    make and git (what the user needs to clone), then `make test` runs and
-#    does all the rest.
+#    does all the rest; then `make run` must bring Kamailio up with the
+#    sample and answer vos_timer.stats (a line "make run: PASS|FAIL").
 # 4. Processes left in the root are killed and every mount under it is
 #    undone, also on Ctrl-C, on errors and on SIGTERM; the copy is deleted
 #    (VT_FRESH_KEEP=1 keeps it for a look).
@@ -166,7 +167,25 @@ rm -f "$rcfile"
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends make git >/dev/null
         cd /root/vos_timer
         echo "kamailio candidate: $(apt-cache policy kamailio | sed -n "s/ *Candidate: //p")"
-        make test' 2>&1
+        set +e
+        make test; rc=$?
+        # the other set-up command of the README: Kamailio with the sample
+        # must come up and answer RPC (it runs in the foreground: stopped)
+        ctl=/tmp/vos_timer_kamailio_ctl
+        timeout 90 make run > /tmp/make-run.log 2>&1 &
+        up=
+        for i in $(seq 1 60); do
+            kamcmd -s unix:$ctl core.uptime 2>/dev/null | grep -q uptime && { up=1; break; }
+            sleep 1
+        done
+        if [ -n "$up" ] && kamcmd -s unix:$ctl vos_timer.stats | grep -q managed; then
+            echo "make run: PASS (Kamailio up on udp:127.0.0.1:5060, vos_timer.stats answered)"
+        else
+            tail -20 /tmp/make-run.log; echo "make run: FAIL"; rc=1
+        fi
+        pkill -f "kamailio -f /root/vos_timer/kamailio.cfg.sample" || true
+        wait
+        exit $rc' 2>&1
   echo $? > "$rcfile" ) \
     | sed -u -E "s/^([0-9]+ passed, [0-9]+ failed)/Debian $rel ($suite) suite: \1/" &
 wait $!

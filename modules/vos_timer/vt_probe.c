@@ -143,6 +143,13 @@ unsigned int vt_probe_timeout_ms(void)
 	return (unsigned int)TICKS_TO_MS((ticks_t)ticks);
 }
 
+/* The tm callback parameter carries the dialog key (h_id: 32 bits,
+ * h_entry: 31 bits) and the leg in the pointer itself. That needs 64-bit
+ * pointers: on a 32-bit build every probe answer would be lost and every
+ * timer call cut at its first verdict. */
+_Static_assert(sizeof(void *) >= sizeof(uint64_t),
+		"vos_timer packs a dialog key into a pointer: 64-bit builds only");
+
 static void *pack_param(vt_dlg_key_t key, unsigned int leg)
 {
 	return (void *)(uintptr_t)(((uint64_t)key.h_id << 32)
