@@ -265,6 +265,9 @@ src_path() {
     echo "$cache/kamailio-$upstream"
 }
 
+# sourced (test/scripts): the functions only
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
+
 case "$what" in
     path) src_path ;;
     packages) install_packages ;;

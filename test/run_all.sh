@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make test: every suite, then one closing line `N passed, N failed`.
 # Unit tests count Check's checks; the fuzz run (FUZZ_RUNS inputs, 10^6)
-# and doc validation count as one test each; integration tests count one per
-# test function.
+# and doc validation count as one test each; the build scripts' tests
+# (test/scripts) and integration tests count one per test.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -42,6 +42,16 @@ if make --no-print-directory -C doc check >"$out/doc.log" 2>&1; then
     echo "PASS doc validates"; passed=$((passed + 1))
 else
     cat "$out/doc.log"; echo "FAIL doc validation"; failed=$((failed + 1))
+fi
+
+echo "== scripts (source unpacking, compile-flags check)"
+test/scripts/run.sh 2>&1 | tee "$out/scripts.log"
+line=$(grep -E '^scripts: [0-9]+ passed, [0-9]+ failed' "$out/scripts.log" | tail -1)
+if [ -n "$line" ]; then
+    passed=$((passed + $(sed -E 's/scripts: ([0-9]+) passed.*/\1/' <<<"$line")))
+    failed=$((failed + $(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$line")))
+else
+    echo "scripts: no summary"; failed=$((failed + 1))
 fi
 
 echo "== integration (Kamailio + SIPp)"
