@@ -44,25 +44,25 @@ else
     cat "$out/doc.log"; echo "FAIL doc validation"; failed=$((failed + 1))
 fi
 
+# add_summary NAME LOG: add the "NAME: N passed, N failed" line of LOG
+add_summary() {
+    local line
+    line=$(grep -E "^$1: [0-9]+ passed, [0-9]+ failed" "$2" | tail -1)
+    if [ -n "$line" ]; then
+        passed=$((passed + $(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")))
+        failed=$((failed + $(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$line")))
+    else
+        echo "$1: no summary (runner crashed?)"; failed=$((failed + 1))
+    fi
+}
+
 echo "== scripts (source unpacking, compile-flags check)"
 test/scripts/run.sh 2>&1 | tee "$out/scripts.log"
-line=$(grep -E '^scripts: [0-9]+ passed, [0-9]+ failed' "$out/scripts.log" | tail -1)
-if [ -n "$line" ]; then
-    passed=$((passed + $(sed -E 's/scripts: ([0-9]+) passed.*/\1/' <<<"$line")))
-    failed=$((failed + $(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$line")))
-else
-    echo "scripts: no summary"; failed=$((failed + 1))
-fi
+add_summary scripts "$out/scripts.log"
 
 echo "== integration (Kamailio + SIPp)"
 python3 test/integration/run.py 2>&1 | tee "$out/integration.log"
-line=$(grep -E '^integration: [0-9]+ passed, [0-9]+ failed' "$out/integration.log" | tail -1)
-if [ -n "$line" ]; then
-    passed=$((passed + $(sed -E 's/integration: ([0-9]+) passed.*/\1/' <<<"$line")))
-    failed=$((failed + $(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$line")))
-else
-    echo "integration: no summary (runner crashed?)"; failed=$((failed + 1))
-fi
+add_summary integration "$out/integration.log"
 
 grep -h "^SKIP " "$out/integration.log" || true
 echo "$passed passed, $failed failed"
