@@ -193,6 +193,9 @@ static void vt_rpc_hangup(rpc_t *rpc, void *ctx)
 		case -2:
 			rpc->fault(ctx, 409, "The call is not answered yet");
 			return;
+		case -3:
+			rpc->fault(ctx, 500, "Out of memory");
+			return;
 		default:
 			break;
 	}

@@ -146,7 +146,8 @@ static void count(const vt_call_t *c, int delta)
 			break;
 		case VT_ST_GRACE:
 			k->grace += delta;
-			/* fall through: a call in grace still counts by mode */
+			/* a call in grace still counts by mode */
+			/* fall through */
 		default:
 			if(c->pol.mode == VT_MODE_TIMER)
 				k->timer += delta;
@@ -312,6 +313,14 @@ int vt_store_release(vt_dlg_key_t key)
 
 /* Under lock: copy what the timer process needs to act on the call. */
 /* A record's state for RPC and the teardown event (not its Call-ID). */
+/* now_ms - since_ms, 0 if since is later: the caller may have read the
+ * clock before taking the lock, and a call answered meanwhile by another
+ * process is younger than "now" (its age must not wrap to a huge one). */
+static uint64_t age_ms(uint64_t now_ms, uint64_t since_ms)
+{
+	return now_ms > since_ms ? now_ms - since_ms : 0;
+}
+
 static void view_fill(vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
 {
 	uint64_t since = c->pol.answered_ms ? c->pol.answered_ms : c->pol.window_ms;
@@ -320,7 +329,7 @@ static void view_fill(vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
 	v->state = c->pol.state;
 	v->next_action = c->pol.next_action;
 	v->reason = c->pol.reason;
-	v->age_ms = now_ms - since;
+	v->age_ms = age_ms(now_ms, since);
 	v->next_in_ms = c->pol.next_ms == VT_NO_DEADLINE
 							  ? -1
 							  : (c->pol.next_ms > now_ms
@@ -333,7 +342,7 @@ static void view_fill(vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
 	v->probes_confirmed = c->pol.probes_confirmed;
 	v->probes_failed = c->pol.probes_failed;
 	v->window_age_ms = c->pol.answered_ms
-								 ? (int64_t)(now_ms - c->pol.window_ms)
+								 ? (int64_t)age_ms(now_ms, c->pol.window_ms)
 								 : -1;
 	v->invite_se_s = c->invite_se_s;
 	v->se_s = c->se_s;
@@ -397,9 +406,24 @@ int vt_store_next_due(uint64_t now_ms, vt_job_t *job)
 			continue;
 		if(job_fill(job, c, d.action, d.reason, now_ms) < 0) {
 			/* Out of pkg memory: the action is lost, not the call - its
-			 * next deadline is armed. */
+			 * next deadline is armed. Probes not sent are unanswered, not
+			 * pending (or no later round would probe those legs again);
+			 * a record to forget goes all the same. */
 			LM_ERR("call-id [%.*s]: cannot run %s now\n", c->callid_len,
 					c->strs, vt_action_name(d.action));
+			if(d.action == VT_ACT_PROBE) {
+				count(c, -1);
+				if(d.legs & VT_LEG_CALLER)
+					vt_policy_probe_result(
+							&c->pol, VT_LEG_CALLER, VT_PROBE_UNSENT, now_ms);
+				if(d.legs & VT_LEG_CALLEE)
+					vt_policy_probe_result(
+							&c->pol, VT_LEG_CALLEE, VT_PROBE_UNSENT, now_ms);
+				count(c, +1);
+				rearm(c);
+			} else if(d.action == VT_ACT_FORGET) {
+				unlink_free(find_link(c->key));
+			}
 			continue;
 		}
 		job->legs = d.legs;
@@ -475,33 +499,36 @@ int vt_store_first_send_failure(vt_dlg_key_t key)
 int vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
 		vt_job_t *job)
 {
-	vt_call_t *c;
+	vt_call_t *c = NULL;
 	vt_action_t act;
-	int i, ret = 0;
+	int i, ret;
 
 	lock_get(&vt_store->lock);
-	/* Operator command: a scan is fine here (not a per-tick path). */
-	for(i = 0; i < VT_HASH_SIZE && ret <= 0; i++) {
-		for(c = vt_store->slots[i]; c; c = c->hnext) {
-			if(c->callid_len != callid->len
-					|| memcmp(c->strs, callid->s, callid->len) != 0)
-				continue;
-			if(c->pol.state == VT_ST_EARLY) {
-				/* the dialog module cannot end an unanswered call */
-				if(ret == 0)
-					ret = -2;
-				continue;
-			}
-			count(c, -1);
-			act = vt_policy_hangup_now(&c->pol, reason, now_ms);
-			count(c, +1);
-			if(act == VT_ACT_NONE) {
-				ret = -1;
+	/* Operator command: a scan is fine here (not a per-tick path). The
+	 * first record with this Call-ID is the call: another dialog that
+	 * happens to share the Call-ID is never ended in its place. */
+	for(i = 0; i < VT_HASH_SIZE && c == NULL; i++)
+		for(c = vt_store->slots[i]; c; c = c->hnext)
+			if(c->callid_len == callid->len
+					&& memcmp(c->strs, callid->s, callid->len) == 0)
 				break;
-			}
-			rearm(c);
-			ret = job_fill(job, c, act, reason, now_ms) < 0 ? -1 : 1;
-			break;
+	if(c == NULL)
+		ret = 0;
+	else if(c->pol.state == VT_ST_EARLY)
+		ret = -2; /* the dialog module cannot end an unanswered call */
+	else if(c->pol.state == VT_ST_TEARDOWN)
+		ret = -1;
+	else if(job_fill(job, c, VT_ACT_TEARDOWN, reason, now_ms) < 0)
+		ret = -3; /* nothing changed: the caller may try again */
+	else {
+		count(c, -1);
+		act = vt_policy_hangup_now(&c->pol, reason, now_ms);
+		count(c, +1);
+		rearm(c);
+		ret = 1;
+		if(act != VT_ACT_TEARDOWN) { /* not reached: checked above */
+			vt_store_job_clean(job);
+			ret = -1;
 		}
 	}
 	lock_release(&vt_store->lock);
@@ -539,7 +566,7 @@ int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, const str *callid,
 	for(i = 0; i < VT_HASH_SIZE && n < cap; i++) {
 		for(c = vt_store->slots[i]; c && n < cap; c = c->hnext) {
 			since = c->pol.answered_ms ? c->pol.answered_ms : c->pol.window_ms;
-			if(now_ms - since < min_age_ms)
+			if(age_ms(now_ms, since) < min_age_ms)
 				continue;
 			if(callid
 					&& (c->callid_len != callid->len

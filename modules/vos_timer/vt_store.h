@@ -143,9 +143,10 @@ int vt_store_release(vt_dlg_key_t key);
 int vt_store_next_due(uint64_t now_ms, vt_job_t *job);
 void vt_store_job_clean(vt_job_t *job);
 
-/* Start an operator teardown of the call with this Call-ID. 1: job filled,
- * 0: no such call, -1: a teardown is already under way, -2: the call is
- * not answered yet. */
+/* Start an operator teardown of the call with this Call-ID (the first
+ * record found with it: never a second dialog sharing the Call-ID). 1: job
+ * filled, 0: no such call, -1: a teardown is already under way, -2: the
+ * call is not answered yet, -3: out of pkg memory (nothing changed). */
 int vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
 		vt_job_t *job);
 

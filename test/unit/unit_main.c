@@ -15,6 +15,7 @@ int main(void)
 	srunner_add_suite(sr, rfc4028_suite());
 	srunner_add_suite(sr, hist_suite());
 	srunner_add_suite(sr, persist_suite());
+	srunner_add_suite(sr, store_suite());
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -11,5 +11,6 @@ Suite *policy_suite(void);
 Suite *rfc4028_suite(void);
 Suite *hist_suite(void);
 Suite *persist_suite(void);
+Suite *store_suite(void);
 
 #endif

@@ -1,0 +1,322 @@
+/* vt_store.c: shm call records and the deadline heap under one lock,
+ * compiled against small stand-ins for Kamailio's lock, shm, pkg and log
+ * headers (kamailio/core/), which count blocks and fail on demand. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit_suites.h"
+#include "vt_store.h"
+
+extern int vt_stub_pkg_fail_after;
+extern long vt_stub_pkg_live;
+extern long vt_stub_shm_live;
+
+#define T0 100000
+#define TIMEOUT_MS 1000
+
+static vt_params_t timer_params(void)
+{
+	vt_params_t p = vt_params_default;
+
+	p.session_ttl_s = 4;
+	p.update_segment = 2; /* I = 2 s */
+	p.no_timer_limit_s = 3;
+	return p;
+}
+
+static str callid_of(const char *s)
+{
+	str c;
+
+	c.s = (char *)s;
+	c.len = (int)strlen(s);
+	return c;
+}
+
+/* manage + answer a call of the given mode at `at` */
+static void up(vt_dlg_key_t key, const char *callid, vt_mode_t mode, uint64_t at)
+{
+	vt_params_t p = timer_params();
+	vt_answer_t ans = {0, 0};
+	str c = callid_of(callid);
+
+	ck_assert_int_eq(vt_store_manage(key, &c, &p, mode, 0, TIMEOUT_MS, at), 1);
+	ck_assert_int_eq(vt_store_answered(key, &ans, at), 1);
+}
+
+/* Everything due at now: the jobs' actions and legs, in order */
+static int due(uint64_t now, vt_job_t *jobs, int max)
+{
+	int n = 0;
+	vt_job_t j;
+
+	while(vt_store_next_due(now, &j) == 1) {
+		if(n < max)
+			jobs[n++] = j;
+		else
+			vt_store_job_clean(&j);
+	}
+	return n;
+}
+
+static void clean(vt_job_t *jobs, int n)
+{
+	int i;
+
+	for(i = 0; i < n; i++)
+		vt_store_job_clean(&jobs[i]);
+}
+
+static void setup(void)
+{
+	ck_assert_int_eq(vt_store_init(), 0);
+}
+
+static void teardown(void)
+{
+	vt_store_destroy();
+	ck_assert_int_eq(vt_stub_shm_live, 0);
+	ck_assert_int_eq(vt_stub_pkg_live, 0);
+}
+
+/* Issue: out of pkg memory while the probe job was built left both legs
+ * pending: no later probe round sent anything, and the verdict cut the
+ * call. The legs must count as unsent and be probed again. */
+START_TEST(test_probe_job_out_of_pkg)
+{
+	vt_dlg_key_t k = {1, 1};
+	vt_job_t jobs[4];
+	int n;
+
+	up(k, "oom-probe", VT_MODE_TIMER, T0);
+	vt_stub_pkg_fail_after = 0; /* the first probe job cannot be built */
+	n = due(T0 + 2000, jobs, 4);
+	ck_assert_int_eq(n, 0);
+	n = due(T0 + 4000, jobs, 4);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(jobs[0].action, VT_ACT_PROBE);
+	ck_assert_uint_eq(jobs[0].legs, VT_LEGS_BOTH);
+	clean(jobs, n);
+}
+END_TEST
+
+/* The record is forgotten after its last teardown retry even if the job
+ * that says so cannot be built. */
+START_TEST(test_forget_out_of_pkg)
+{
+	vt_dlg_key_t k = {1, 2};
+	vt_store_counts_t c;
+	vt_job_t jobs[4];
+	uint64_t t = T0 + 3000; /* no_timer_limit 3 s */
+	int n, i;
+
+	up(k, "oom-forget", VT_MODE_NON_TIMER, T0);
+	n = due(t, jobs, 4);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(jobs[0].action, VT_ACT_TEARDOWN);
+	clean(jobs, n);
+	for(i = 1; i < VT_TEARDOWN_MAX_TRIES; i++) {
+		n = due(t + (uint64_t)i * VT_TEARDOWN_RECHECK_MS, jobs, 4);
+		ck_assert_int_eq(n, 1);
+		ck_assert_int_eq(jobs[0].action, VT_ACT_TEARDOWN_RETRY);
+		clean(jobs, n);
+	}
+	vt_stub_pkg_fail_after = 0;
+	due(t + (uint64_t)i * VT_TEARDOWN_RECHECK_MS, jobs, 4);
+	vt_store_counts(&c);
+	ck_assert_uint_eq(c.early + c.timer + c.non_timer + c.teardown, 0);
+	ck_assert_int_eq(vt_stub_shm_live, 1); /* the store itself */
+}
+END_TEST
+
+/* vos_timer.list reads the clock before it takes the lock; a call answered
+ * in between is younger than "now": never listed as old (age would wrap). */
+START_TEST(test_views_age_no_underflow)
+{
+	vt_dlg_key_t k = {1, 3};
+	vt_call_view_t *v;
+	int n;
+
+	up(k, "young", VT_MODE_TIMER, T0);
+	n = vt_store_views(T0 - 5, 3600 * 1000, NULL, &v);
+	ck_assert_int_eq(n, 0);
+	vt_store_views_free(v, n);
+	n = vt_store_views(T0 - 5, 0, NULL, &v);
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_eq(v[0].age_ms, 0);
+	ck_assert_int_ge(v[0].window_age_ms, 0);
+	vt_store_views_free(v, n);
+}
+END_TEST
+
+/* Two dialogs share a Call-ID. hangup ends one; asked again, it answers
+ * "already being ended" and leaves the other alone. */
+START_TEST(test_hangup_one_dialog_per_callid)
+{
+	vt_dlg_key_t a = {7, 100}, b = {9, 200};
+	str cid = callid_of("same-call-id");
+	vt_store_counts_t c;
+	vt_job_t j;
+
+	up(a, "same-call-id", VT_MODE_TIMER, T0);
+	up(b, "same-call-id", VT_MODE_TIMER, T0);
+	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 10, &j), 1);
+	ck_assert_int_eq(j.action, VT_ACT_TEARDOWN);
+	vt_store_job_clean(&j);
+	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 20, &j), -1);
+	vt_store_counts(&c);
+	ck_assert_uint_eq(c.teardown, 1);
+	ck_assert_uint_eq(c.timer, 1);
+}
+END_TEST
+
+/* Out of pkg memory for the hangup's job: nothing changes (the call is
+ * not left armed for a teardown the caller was told failed), and the
+ * next try works. */
+START_TEST(test_hangup_out_of_pkg_changes_nothing)
+{
+	vt_dlg_key_t k = {3, 4};
+	str cid = callid_of("oom-hangup");
+	vt_store_counts_t c;
+	vt_job_t j;
+
+	up(k, "oom-hangup", VT_MODE_TIMER, T0);
+	vt_stub_pkg_fail_after = 0;
+	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 10, &j), -3);
+	vt_store_counts(&c);
+	ck_assert_uint_eq(c.teardown, 0);
+	ck_assert_uint_eq(c.timer, 1);
+	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 20, &j), 1);
+	vt_store_job_clean(&j);
+}
+END_TEST
+
+START_TEST(test_hangup_early_unknown)
+{
+	vt_dlg_key_t k = {5, 6};
+	vt_params_t p = timer_params();
+	str cid = callid_of("ringing"), other = callid_of("nobody");
+	vt_job_t j;
+
+	ck_assert_int_eq(
+			vt_store_manage(k, &cid, &p, VT_MODE_TIMER, 0, TIMEOUT_MS, T0), 1);
+	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0, &j), -2);
+	ck_assert_int_eq(vt_store_hangup(&other, VT_REASON_ADMIN, T0, &j), 0);
+	/* managing twice is harmless */
+	ck_assert_int_eq(
+			vt_store_manage(k, &cid, &p, VT_MODE_TIMER, 0, TIMEOUT_MS, T0), 0);
+	ck_assert_int_eq(vt_store_release(k), 1);
+	ck_assert_int_eq(vt_store_release(k), 0);
+}
+END_TEST
+
+/* The per-state counts always equal a recount of the records, whatever
+ * happens to the calls in whatever order. */
+static void assert_counts_match(uint64_t now)
+{
+	vt_store_counts_t c;
+	vt_call_view_t *v;
+	unsigned int early = 0, timer = 0, non_timer = 0, teardown = 0, grace = 0;
+	int n, i;
+
+	vt_store_counts(&c);
+	n = vt_store_views(now, 0, NULL, &v);
+	ck_assert_int_ge(n, 0);
+	for(i = 0; i < n; i++) {
+		switch(v[i].state) {
+			case VT_ST_EARLY:
+				early++;
+				break;
+			case VT_ST_TEARDOWN:
+				teardown++;
+				break;
+			default:
+				if(v[i].state == VT_ST_GRACE)
+					grace++;
+				if(v[i].mode == VT_MODE_TIMER)
+					timer++;
+				else
+					non_timer++;
+		}
+	}
+	vt_store_views_free(v, n);
+	ck_assert_uint_eq(c.early, early);
+	ck_assert_uint_eq(c.timer, timer);
+	ck_assert_uint_eq(c.non_timer, non_timer);
+	ck_assert_uint_eq(c.teardown, teardown);
+	ck_assert_uint_eq(c.grace, grace);
+}
+
+START_TEST(test_counts_match_recount_random)
+{
+	vt_params_t p = timer_params();
+	vt_answer_t ans = {0, 0};
+	char name[32];
+	str cid;
+	uint64_t now = T0;
+	vt_job_t j;
+	int step, op, id;
+	unsigned int seed = 12345;
+
+	p.early_hangup_s = 1;
+	for(step = 0; step < 20000; step++) {
+		seed = seed * 1103515245u + 12345u;
+		op = (int)((seed >> 16) % 8);
+		id = (int)((seed >> 8) % 40);
+		vt_dlg_key_t k = {(unsigned int)id, (unsigned int)id * 7 + 1};
+		snprintf(name, sizeof(name), "call-%d", id);
+		cid = callid_of(name);
+		switch(op) {
+			case 0:
+				vt_store_manage(k, &cid, &p,
+						id % 3 ? VT_MODE_TIMER : VT_MODE_NON_TIMER, 0,
+						TIMEOUT_MS, now);
+				break;
+			case 1:
+				ans.se_s = id % 5 ? 0 : 90;
+				vt_store_answered(k, &ans, now);
+				break;
+			case 2:
+				vt_store_release(k);
+				break;
+			case 3:
+				vt_store_probe_result(k, id % 2 ? VT_LEG_CALLER : VT_LEG_CALLEE,
+						(int)((seed >> 4) % 3 == 0 ? 408 : 200), now);
+				break;
+			case 4:
+				vt_store_refreshed(k, now);
+				break;
+			case 5:
+				if(vt_store_hangup(&cid, VT_REASON_ADMIN, now, &j) == 1)
+					vt_store_job_clean(&j);
+				break;
+			case 6:
+				vt_store_distrust(k, now);
+				break;
+			default:
+				now += (seed >> 4) % 1500;
+				while(vt_store_next_due(now, &j) == 1)
+					vt_store_job_clean(&j);
+		}
+		assert_counts_match(now);
+	}
+}
+END_TEST
+
+Suite *store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_probe_job_out_of_pkg);
+	tcase_add_test(tc, test_forget_out_of_pkg);
+	tcase_add_test(tc, test_views_age_no_underflow);
+	tcase_add_test(tc, test_hangup_one_dialog_per_callid);
+	tcase_add_test(tc, test_hangup_out_of_pkg_changes_nothing);
+	tcase_add_test(tc, test_hangup_early_unknown);
+	tcase_add_test(tc, test_counts_match_recount_random);
+	suite_add_tcase(s, tc);
+	return s;
+}
