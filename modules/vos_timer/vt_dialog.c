@@ -37,6 +37,8 @@ static struct dlg_binds vt_dlgb;
  * absent: the message path is used. */
 typedef struct dlg_cell *(*vt_dlg_lookup_f)(unsigned int, unsigned int);
 static vt_dlg_lookup_f vt_dlg_lookup = NULL;
+/* the dialog module's table (its entry locks), found with dlsym() too */
+static dlg_table_t **vt_d_table = NULL;
 
 static str vt_reason_var = str_init("vos_timer_reason");
 /* The call's lasting facts (vt_persist.h), kept with the dialog when the
@@ -167,6 +169,20 @@ static void vt_dialog_mode_check(struct sr_module *dm)
 				*mode);
 }
 
+void vt_dialog_lock(struct dlg_cell *dlg)
+{
+	dlg_table_t *t = *vt_d_table;
+
+	dlg_lock(t, &t->entries[dlg->h_entry]);
+}
+
+void vt_dialog_unlock(struct dlg_cell *dlg)
+{
+	dlg_table_t *t = *vt_d_table;
+
+	dlg_unlock(t, &t->entries[dlg->h_entry]);
+}
+
 int vt_dialog_bind(void)
 {
 	struct sr_module *m;
@@ -179,11 +195,14 @@ int vt_dialog_bind(void)
 	m = find_module_by_name("dialog");
 	if(m != NULL && m->handle != NULL)
 		vt_dlg_lookup = (vt_dlg_lookup_f)dlsym(m->handle, "dlg_lookup");
-	if(vt_dlg_lookup == NULL) {
+	if(m != NULL && m->handle != NULL)
+		vt_d_table = (dlg_table_t **)dlsym(m->handle, "d_table");
+	if(vt_dlg_lookup == NULL || vt_d_table == NULL) {
 		/* exported by the dialog module of every Kamailio from 5.6 to 6.1;
 		 * the API structure does not carry it */
-		LM_ERR("the dialog module exports no dlg_lookup(): vos_timer "
-			   "needs it to find a call's dialog by its id\n");
+		LM_ERR("the dialog module exports no dlg_lookup() or d_table: "
+			   "vos_timer needs them to find a call's dialog by its id and "
+			   "to read it under its lock\n");
 		return -1;
 	}
 	vt_dialog_mode_check(m);

@@ -24,6 +24,12 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 struct dlg_cell *vt_dialog_get(const vt_job_t *job);
 void vt_dialog_put(struct dlg_cell *dlg);
 
+/* The dialog's entry lock (the dialog module's, re-entrant per process),
+ * under which SIP workers replace its contacts and CSeqs: held only to
+ * copy them, never with the store lock. */
+void vt_dialog_lock(struct dlg_cell *dlg);
+void vt_dialog_unlock(struct dlg_cell *dlg);
+
 /* Carry out a teardown job: find the dialog (taking a reference), store the
  * reason in the dialog variable vos_timer_reason, send BYE to both legs with
  * a Reason header. Never holds the store lock. */

@@ -200,41 +200,65 @@ static int str_to_uint(const str *s, unsigned int *out)
 /* Build the tm dialog for a request to leg dir (DLG_CALLER_LEG /
  * DLG_CALLEE_LEG). Mirrors the dialog module's build_dlg_t(). */
 static dlg_t *build_probe_dlg(
-		struct dlg_cell *dlg, int dir, int callee_cseq_known)
+		struct dlg_cell *dlg, int dir, int callee_cseq_known, int for_bye)
 {
-	dlg_t *td;
+	dlg_t *td = NULL;
 	unsigned int last = 0;
 	int other = (dir == DLG_CALLER_LEG) ? DLG_CALLEE_LEG : DLG_CALLER_LEG;
+	str ct, rs;
+	char *p;
+	int cseq_ok;
 
-	if(dlg->contact[dir].s == NULL || dlg->contact[dir].len == 0) {
+	/* SIP workers replace the leg's contact and CSeq (dlg_update_contact,
+	 * dlg_update_cseq: shm_free + shm_malloc) under the dialog's entry
+	 * lock: copy them under it into the request's own block. */
+	vt_dialog_lock(dlg);
+	ct = dlg->contact[dir];
+	rs = dlg->route_set[dir];
+	if(ct.s == NULL || ct.len <= 0) {
+		vt_dialog_unlock(dlg);
 		LM_DBG("no contact for leg %d\n", dir);
 		return NULL;
 	}
-	td = pkg_malloc(sizeof(dlg_t));
+	if(rs.s == NULL || rs.len < 0)
+		rs.len = 0;
+	td = pkg_malloc(sizeof(dlg_t) + ct.len + rs.len);
 	if(td == NULL) {
+		vt_dialog_unlock(dlg);
 		PKG_MEM_ERROR;
 		return NULL;
 	}
 	memset(td, 0, sizeof(*td));
+	p = (char *)(td + 1);
+	memcpy(p, ct.s, ct.len);
+	td->rem_target.s = p;
+	td->rem_target.len = ct.len;
+	p += ct.len;
+	if(rs.len > 0)
+		memcpy(p, rs.s, rs.len);
+	rs.s = p;
+	cseq_ok = str_to_uint(&dlg->cseq[other], &last) == 0;
+	if(for_bye && (dlg->iflags & DLG_IFLAG_PRACK))
+		last += 80; /* see vt_probe_send_bye() */
+	vt_dialog_unlock(dlg);
 
-	if(dlg->route_set[dir].s != NULL && dlg->route_set[dir].len > 0
-			&& parse_rr_body(dlg->route_set[dir].s, dlg->route_set[dir].len,
-					   &td->route_set)
-					   != 0) {
+	if(rs.len > 0 && parse_rr_body(rs.s, rs.len, &td->route_set) != 0) {
 		LM_DBG("unusable route set for leg %d\n", dir);
 		pkg_free(td);
 		return NULL;
 	}
-	td->rem_target = dlg->contact[dir];
 
 	/* tm adds one before sending: loc_seq is the CSeq minus one. */
-	if((dir == DLG_CALLEE_LEG || callee_cseq_known)
-			&& str_to_uint(&dlg->cseq[other], &last) == 0 && last >= 1)
+	if(for_bye)
+		td->loc_seq.value = cseq_ok ? last : 1 + last; /* sends last + 1 */
+	else if((dir == DLG_CALLEE_LEG || callee_cseq_known) && cseq_ok
+			&& last >= 1)
 		td->loc_seq.value = last - 2; /* sends last - 1 */
 	else
 		td->loc_seq.value = (unsigned int)-1; /* sends 0 */
 	td->loc_seq.is_set = 1;
 
+	/* set once the call is confirmed, not changed after */
 	td->rem_uri = (dir == DLG_CALLER_LEG) ? dlg->from_uri : dlg->to_uri;
 	td->loc_uri = (dir == DLG_CALLER_LEG) ? dlg->to_uri : dlg->from_uri;
 	td->id.call_id = dlg->callid;
@@ -245,7 +269,6 @@ static dlg_t *build_probe_dlg(
 	return td;
 }
 
-/* Send one in-dialog request on td through tm, then free td. */
 static int send_within(dlg_t *td, str *method, str *hdrs, int cb_type,
 		transaction_cb *cb, void *cb_param)
 {
@@ -266,7 +289,7 @@ static int send_one(struct dlg_cell *dlg, const vt_job_t *job, unsigned int leg)
 	int dir = (leg == VT_LEG_CALLER) ? DLG_CALLER_LEG : DLG_CALLEE_LEG;
 	dlg_t *td;
 
-	td = build_probe_dlg(dlg, dir, job->callee_cseq_known);
+	td = build_probe_dlg(dlg, dir, job->callee_cseq_known, 0);
 	if(td == NULL)
 		return -1;
 	return send_within(td,
@@ -297,26 +320,19 @@ int vt_probe_send_bye(struct dlg_cell *dlg, int dir, str *hdrs)
 {
 	static str m_bye = str_init("BYE");
 	static const char mf[] = "Max-Forwards: 70\r\n";
-	int other = (dir == DLG_CALLER_LEG) ? DLG_CALLEE_LEG : DLG_CALLER_LEG;
-	unsigned int last = 0;
 	vt_dlg_key_t key = {dlg->h_entry, dlg->h_id};
 	str all;
 	char *p;
 	dlg_t *td;
 	int ret;
 
-	td = build_probe_dlg(dlg, dir, 1);
-	if(td == NULL)
-		return -1;
 	/* A new request in the sender's CSeq space: last + 1, as the dialog
 	 * module's own BYE would carry; and like it (5.6, 6.0: send_bye()),
 	 * 80 more after a PRACK, whose CSeqs the dialog module does not
 	 * follow: a strict UA answers 500 to a BYE not above its PRACK. */
-	if(str_to_uint(&dlg->cseq[other], &last) != 0)
-		last = 1;
-	if(dlg->iflags & DLG_IFLAG_PRACK)
-		last += 80;
-	td->loc_seq.value = last;
+	td = build_probe_dlg(dlg, dir, 1, 1);
+	if(td == NULL)
+		return -1;
 	/* the headers the dialog module's BYE carries (build_extra_hdr()):
 	 * Max-Forwards, its dlg_extra_hdrs, ours, and to the callee its
 	 * lreq_callee_headers */
