@@ -389,13 +389,101 @@ void vt_dialog_put(struct dlg_cell *dlg)
 	vt_dlgb.release_dlg(dlg);
 }
 
+/* A BYE the module sends itself to one leg; for a held teardown its
+ * outcome is tracked, and a BYE that cannot go out now goes again at the
+ * teardown's recheck. */
+static void send_own_bye(const vt_job_t *job, struct dlg_cell *dlg, int dir,
+		str *hdrs, int held)
+{
+	unsigned int leg = dir == DLG_CALLEE_LEG ? VT_LEG_CALLEE : VT_LEG_CALLER;
+	const char *who = dir == DLG_CALLEE_LEG ? "callee" : "caller";
+	struct dlg_cell *done;
+
+	if(held)
+		vt_store_bye_sent(job->key, leg);
+	if(vt_probe_send_bye(dlg, dir, hdrs) == 0)
+		return;
+	if(!held) {
+		LM_ERR("call-id [%.*s]: cannot send the BYE to the %s\n",
+				job->callid.len, job->callid.s, who);
+		return;
+	}
+	LM_WARN("call-id [%.*s]: cannot send the BYE to the %s now; trying "
+			"again later\n",
+			job->callid.len, job->callid.s, who);
+	done = vt_store_bye_done(job->key, leg, 1);
+	if(done != NULL) /* not while this process is busy with it */
+		vt_dialog_put(done);
+}
+
+/* This process is done sending BYEs for the call: release the dialog
+ * reference unless the store keeps it for BYEs still outstanding. */
+static void end_done(const vt_job_t *job, struct dlg_cell *dlg, int held)
+{
+	struct dlg_cell *done;
+
+	if(!held) {
+		vt_dialog_put(dlg);
+		return;
+	}
+	done = vt_store_teardown_settle(job->key);
+	if(done != NULL)
+		vt_dialog_put(done);
+}
+
+/* The recheck of a held teardown: the BYEs that could not be sent (or got
+ * no answer within a transaction's life) go again, built by the module
+ * from the dialog it keeps (the dialog module has deleted it by now). */
+static void end_again(const vt_job_t *job)
+{
+	struct dlg_cell *dlg = job->held;
+	str hdrs;
+
+	hdrs.s = (char *)vt_reason_header(job->reason);
+	hdrs.len = strlen(hdrs.s);
+	if(job->legs & VT_LEG_CALLER) {
+		LM_WARN("call-id [%.*s]: sending the BYE to the caller again\n",
+				job->callid.len, job->callid.s);
+		send_own_bye(job, dlg, DLG_CALLER_LEG, &hdrs, 1);
+	}
+	if(job->legs & VT_LEG_CALLEE) {
+		LM_WARN("call-id [%.*s]: sending the BYE to the callee again\n",
+				job->callid.len, job->callid.s);
+		send_own_bye(job, dlg, DLG_CALLEE_LEG, &hdrs, 1);
+	}
+	end_done(job, dlg, 1);
+}
+
+void vt_dialog_forget(const vt_job_t *job)
+{
+	if(job->held == NULL) {
+		LM_ERR("call-id [%.*s]: the dialog did not end after %d tries; "
+			   "the module stops tracking it\n",
+				job->callid.len, job->callid.s, VT_TEARDOWN_MAX_TRIES);
+		return;
+	}
+	if(job->legs)
+		LM_ERR("call-id [%.*s]: no BYE could be sent to the %s after %d "
+			   "tries: that leg may still be up\n",
+				job->callid.len, job->callid.s,
+				job->legs == VT_LEGS_BOTH ? "caller and callee"
+				: job->legs & VT_LEG_CALLER ? "caller"
+											: "callee",
+				VT_TEARDOWN_MAX_TRIES);
+	vt_dialog_put(job->held);
+}
+
 void vt_dialog_end(const vt_job_t *job)
 {
 	struct dlg_cell *dlg;
 	str reason, hdrs;
-	unsigned int byes;
-	int ret;
+	unsigned int byes, missing;
+	int ret, held;
 
+	if(job->held != NULL) {
+		end_again(job);
+		return;
+	}
 	dlg = vt_dialog_get(job);
 	if(dlg == NULL)
 		return;
@@ -419,11 +507,26 @@ void vt_dialog_end(const vt_job_t *job)
 	LM_INFO("call-id [%.*s]: ending the call (%s)%s\n", job->callid.len,
 			job->callid.s, reason.s,
 			job->action == VT_ACT_TEARDOWN_RETRY ? ", again" : "");
-	/* dlg_bye_all() runs DLGCB_TERMINATED first, which drops our record:
-	 * the store lock must not be held here (it is not). */
-	vt_probe_bye_watch_begin(&dlg->tag[DLG_CALLEE_LEG]);
+	/* The record keeps our dialog reference until every BYE is done, so
+	 * that one that could not be sent can go again (the dialog module
+	 * deletes the dialog at the first BYE's answer). */
+	held = job->action == VT_ACT_TEARDOWN
+		   && vt_store_teardown_hold(job->key, dlg) == 1;
+	/* dlg_bye_all() runs DLGCB_TERMINATED first; the store lock must not
+	 * be held here (it is not). */
+	vt_probe_bye_watch_begin(job->key, &dlg->tag[DLG_CALLEE_LEG], held);
 	ret = vt_dlgb.terminate_dlg(dlg, &hdrs);
 	byes = vt_probe_bye_watch_end();
+	missing = VT_LEGS_BOTH & ~byes;
+	if(byes == 0 && dlg->state == DLG_STATE_DELETED) {
+		/* An endpoint's BYE passed between our look at the dialog and
+		 * the dialog module's: the call ended without us. */
+		LM_INFO("call-id [%.*s]: an endpoint ended the call first; no BYE "
+				"sent\n",
+				job->callid.len, job->callid.s);
+		end_done(job, dlg, held);
+		return;
+	}
 	if(byes == VT_LEG_CALLER && dlg->state == DLG_STATE_DELETED) {
 		/* dlg_bye_all() sends to the caller, then to the callee; when the
 		 * caller's answer to the first BYE has already moved the dialog to
@@ -433,24 +536,27 @@ void vt_dialog_end(const vt_job_t *job)
 		LM_INFO("call-id [%.*s]: the caller answered its BYE before the "
 				"dialog module sent the callee's; sending that BYE\n",
 				job->callid.len, job->callid.s);
-		if(vt_probe_send_bye(dlg, DLG_CALLEE_LEG, &hdrs) < 0)
-			LM_ERR("call-id [%.*s]: cannot send the BYE to the callee\n",
-					job->callid.len, job->callid.s);
-	} else if(byes == 0 && dlg->state == DLG_STATE_DELETED) {
-		/* An endpoint's BYE passed between our look at the dialog and
-		 * the dialog module's: the call ended without us. */
-		LM_INFO("call-id [%.*s]: an endpoint ended the call first; no BYE "
-				"sent\n",
-				job->callid.len, job->callid.s);
-		vt_dialog_put(dlg);
-		return;
-	} else if(byes != (VT_LEG_CALLER | VT_LEG_CALLEE)
-			  && dlg->state != DLG_STATE_DELETED) {
+		send_own_bye(job, dlg, DLG_CALLEE_LEG, &hdrs, held);
+	} else if(missing && held) {
+		/* the dialog module could not build or send them (no contact, a
+		 * DNS failure, no socket, no memory): ours, now or later */
+		LM_WARN("call-id [%.*s]: the dialog module sent no BYE to the %s "
+				"(%d); sending it\n",
+				job->callid.len, job->callid.s,
+				missing == VT_LEGS_BOTH ? "caller and callee"
+				: missing & VT_LEG_CALLER ? "caller"
+										  : "callee",
+				ret);
+		if(missing & VT_LEG_CALLER)
+			send_own_bye(job, dlg, DLG_CALLER_LEG, &hdrs, held);
+		if(missing & VT_LEG_CALLEE)
+			send_own_bye(job, dlg, DLG_CALLEE_LEG, &hdrs, held);
+	} else if(missing && dlg->state != DLG_STATE_DELETED) {
 		LM_ERR("call-id [%.*s]: the dialog module could not send the "
 			   "BYEs (%d)\n",
 				job->callid.len, job->callid.s, ret);
 	}
 	if(job->action == VT_ACT_TEARDOWN)
 		vt_stats_teardown(job->reason);
-	vt_dialog_put(dlg);
+	end_done(job, dlg, held);
 }

@@ -35,4 +35,8 @@ void vt_dialog_unlock(struct dlg_cell *dlg);
  * a Reason header. Never holds the store lock. */
 void vt_dialog_end(const vt_job_t *job);
 
+/* A teardown's last try is over (VT_ACT_FORGET): say which legs got no
+ * BYE, release the dialog reference the store kept. */
+void vt_dialog_forget(const vt_job_t *job);
+
 #endif

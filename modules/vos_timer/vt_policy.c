@@ -236,6 +236,15 @@ static unsigned int leg_count(unsigned int legs)
 	return (legs & VT_LEG_CALLER ? 1 : 0) + (legs & VT_LEG_CALLEE ? 1 : 0);
 }
 
+/* A teardown is checked again when every BYE sent for it has had its
+ * answer or its transaction timeout (tm's fr_timer). */
+static uint64_t teardown_recheck_ms(const vt_policy_t *pc)
+{
+	uint64_t t = (uint64_t)pc->probe_timeout_ms + VT_VERDICT_SLACK_MS;
+
+	return t > VT_TEARDOWN_RECHECK_MS ? t : VT_TEARDOWN_RECHECK_MS;
+}
+
 vt_decision_t vt_policy_on_deadline(vt_policy_t *pc, uint64_t now_ms)
 {
 	vt_decision_t d = {VT_ACT_NONE, VT_REASON_NONE, 0};
@@ -249,7 +258,7 @@ vt_decision_t vt_policy_on_deadline(vt_policy_t *pc, uint64_t now_ms)
 			d.reason = (vt_reason_t)pc->reason;
 			pc->state = VT_ST_TEARDOWN;
 			pc->teardown_tries = 1;
-			arm(pc, vt_deadline_add_ms(now_ms, VT_TEARDOWN_RECHECK_MS),
+			arm(pc, vt_deadline_add_ms(now_ms, teardown_recheck_ms(pc)),
 					VT_ACT_TEARDOWN_RETRY, d.reason);
 			return d;
 		case VT_ACT_TEARDOWN_RETRY:
@@ -260,7 +269,7 @@ vt_decision_t vt_policy_on_deadline(vt_policy_t *pc, uint64_t now_ms)
 				return d;
 			}
 			pc->teardown_tries++;
-			arm(pc, vt_deadline_add_ms(now_ms, VT_TEARDOWN_RECHECK_MS),
+			arm(pc, vt_deadline_add_ms(now_ms, teardown_recheck_ms(pc)),
 					VT_ACT_TEARDOWN_RETRY, d.reason);
 			d.action = VT_ACT_TEARDOWN_RETRY;
 			return d;

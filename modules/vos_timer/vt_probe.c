@@ -55,14 +55,22 @@ static struct
 	int n_byes;
 	int callee_seen;
 	str callee_tag;
+	vt_dlg_key_t key;
+	int track; /* the store tracks the call's BYEs (a held teardown) */
 } vt_bye_watch;
+
+static void vt_bye_done(struct cell *t, int type, struct tmcb_params *ps);
+static void *pack_param(vt_dlg_key_t key, unsigned int leg);
 
 static void bye_created_cb(struct cell *t, int type, struct tmcb_params *ps)
 {
+	int callee;
+
 	if(!vt_bye_watch.on || t == NULL || t->method.len != 3
 			|| strncasecmp(t->method.s, "BYE", 3) != 0)
 		return;
 	vt_bye_watch.n_byes++;
+	callee = vt_bye_watch.callee_seen;
 	/* the callee's BYE has the callee's tag in To (build_dlg_t); the
 	 * R-URI cannot tell: without a route set a NAT ";alias=" is cut */
 	if(t->uac[0].request.buffer != NULL && vt_bye_watch.callee_tag.len > 0
@@ -71,6 +79,19 @@ static void bye_created_cb(struct cell *t, int type, struct tmcb_params *ps)
 					vt_bye_watch.callee_tag.s,
 					(size_t)vt_bye_watch.callee_tag.len))
 		vt_bye_watch.callee_seen = 1;
+	if(!vt_bye_watch.track)
+		return;
+	/* its answer tells the store whether that leg is done; not sent yet
+	 * (t_uac runs this before the send), so no answer can come first */
+	callee = !callee && vt_bye_watch.callee_seen;
+	vt_store_bye_sent(vt_bye_watch.key, callee ? VT_LEG_CALLEE : VT_LEG_CALLER);
+	if(vt_tmb.register_tmcb(NULL, t, TMCB_LOCAL_COMPLETED, vt_bye_done,
+			   pack_param(vt_bye_watch.key,
+					   callee ? VT_LEG_CALLEE : VT_LEG_CALLER),
+			   NULL)
+			<= 0)
+		vt_store_bye_done(vt_bye_watch.key,
+				callee ? VT_LEG_CALLEE : VT_LEG_CALLER, 0);
 }
 
 int vt_probe_bind(void)
@@ -103,8 +124,10 @@ int vt_probe_bind(void)
 	return 0;
 }
 
-void vt_probe_bye_watch_begin(str *callee_tag)
+void vt_probe_bye_watch_begin(vt_dlg_key_t key, str *callee_tag, int track)
 {
+	vt_bye_watch.key = key;
+	vt_bye_watch.track = track;
 	vt_bye_watch.on = 1;
 	vt_bye_watch.n_byes = 0;
 	vt_bye_watch.callee_seen = 0;
@@ -298,22 +321,30 @@ static int send_one(struct dlg_cell *dlg, const vt_job_t *job, unsigned int leg)
 			pack_param(job->key, leg));
 }
 
-/* tm: the final answer to a BYE the module sent itself. The dialog is
- * gone by then; a failure is worth an operator's look. Any process. */
+/* tm: the final answer to a BYE of a teardown the module follows (the
+ * dialog module's or its own). Any process. A BYE tm could not send (its
+ * own 503: no route, a firewall) goes again at the recheck; any other
+ * answer ends that leg's part (a timeout: the far end is gone). */
 static void vt_bye_done(struct cell *t, int type, struct tmcb_params *ps)
 {
 	vt_dlg_key_t key;
 	unsigned int leg;
+	struct dlg_cell *done;
+	int again;
 
 	if(ps->param == NULL || ps->code < 200)
 		return;
-	if(ps->code < 300 && ps->rpl != FAKED_REPLY)
-		return;
 	unpack_param(*ps->param, &key, &leg);
-	LM_ERR("the BYE to the %s of dialog [%u:%u] got %d%s: that leg may "
-		   "still be up\n",
-			leg == VT_LEG_CALLER ? "caller" : "callee", key.h_entry, key.h_id,
-			ps->code, ps->rpl == FAKED_REPLY ? " from tm itself" : "");
+	again = ps->rpl == FAKED_REPLY && ps->code == 503;
+	if(ps->code >= 300 && ps->code != 481)
+		LM_WARN("the BYE to the %s of dialog [%u:%u] got %d%s%s\n",
+				leg == VT_LEG_CALLER ? "caller" : "callee", key.h_entry,
+				key.h_id, ps->code,
+				ps->rpl == FAKED_REPLY ? " from tm itself" : "",
+				again ? ": it goes again later" : "");
+	done = vt_store_bye_done(key, leg, again);
+	if(done != NULL)
+		vt_dialog_put(done);
 }
 
 int vt_probe_send_bye(struct dlg_cell *dlg, int dir, str *hdrs)

@@ -22,8 +22,10 @@ struct dlg_cell;
 int vt_probe_send_bye(struct dlg_cell *dlg, int dir, str *hdrs);
 
 /* Around the dialog module's terminate_dlg() (same process): the legs
- * (VT_LEG_CALLER | VT_LEG_CALLEE) tm created a BYE for meanwhile. */
-void vt_probe_bye_watch_begin(str *callee_tag);
+ * (VT_LEG_CALLER | VT_LEG_CALLEE) tm created a BYE for meanwhile. With
+ * track, each such BYE is reported to the store (vt_store_bye_sent(),
+ * and vt_store_bye_done() with its answer). */
+void vt_probe_bye_watch_begin(vt_dlg_key_t key, str *callee_tag, int track);
 unsigned int vt_probe_bye_watch_end(void);
 
 /* Send the probes of a VT_ACT_PROBE job (timer process). */

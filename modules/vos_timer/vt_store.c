@@ -26,6 +26,11 @@ typedef struct vt_call {
 	uint32_t se_s;		  /* Session-Expires of the 2xx */
 	uint8_t refresher;	  /* vt_refresher_t of the 2xx */
 	uint8_t flags;		  /* VT_F_* */
+	/* While the module ends the call (see vt_store_teardown_hold()): */
+	uint8_t bye_pending; /* legs whose BYE awaits its final answer */
+	uint8_t bye_retry;	 /* legs whose BYE could not be sent: again later */
+	uint8_t bye_busy;	 /* a process is sending BYEs for it right now */
+	void *held;			 /* the dialog, a reference the store keeps */
 	unsigned short callid_len;
 	char strs[]; /* the Call-ID; not terminated */
 } vt_call_t;
@@ -303,12 +308,91 @@ int vt_store_release(vt_dlg_key_t key)
 		return 0;
 	lock_get(&vt_store->lock);
 	link = find_link(key);
-	if(*link != NULL) {
+	/* a call the module is ending is released when its BYEs are done
+	 * (the dialog module's DLGCB_TERMINATED comes before they are sent) */
+	if(*link != NULL && (*link)->held == NULL) {
 		unlink_free(link);
 		ret = 1;
 	}
 	lock_release(&vt_store->lock);
 	return ret;
+}
+
+int vt_store_teardown_hold(vt_dlg_key_t key, void *dlg)
+{
+	vt_call_t *c;
+	int ret = 0;
+
+	lock_get(&vt_store->lock);
+	c = *find_link(key);
+	if(c != NULL && c->pol.state == VT_ST_TEARDOWN && c->held == NULL) {
+		c->held = dlg;
+		c->bye_pending = 0;
+		c->bye_retry = 0;
+		c->bye_busy = 1;
+		ret = 1;
+	}
+	lock_release(&vt_store->lock);
+	return ret;
+}
+
+/* Under lock: once no BYE of a held call is outstanding or due again and
+ * no process is sending any, the teardown is over: forget the record and
+ * hand the dialog reference back (the caller releases it). */
+static void *settle_locked(vt_call_t **link)
+{
+	vt_call_t *c = *link;
+	void *dlg;
+
+	if(c == NULL || c->held == NULL || c->bye_busy || c->bye_pending
+			|| c->bye_retry)
+		return NULL;
+	dlg = c->held;
+	unlink_free(link);
+	return dlg;
+}
+
+void vt_store_bye_sent(vt_dlg_key_t key, unsigned int legs)
+{
+	vt_call_t *c;
+
+	lock_get(&vt_store->lock);
+	c = *find_link(key);
+	if(c != NULL && c->held != NULL)
+		c->bye_pending |= (uint8_t)legs;
+	lock_release(&vt_store->lock);
+}
+
+void *vt_store_bye_done(vt_dlg_key_t key, unsigned int leg, int again)
+{
+	vt_call_t **link;
+	void *dlg = NULL;
+
+	lock_get(&vt_store->lock);
+	link = find_link(key);
+	if(*link != NULL && (*link)->held != NULL) {
+		(*link)->bye_pending &= (uint8_t)~leg;
+		if(again)
+			(*link)->bye_retry |= (uint8_t)leg;
+		dlg = settle_locked(link);
+	}
+	lock_release(&vt_store->lock);
+	return dlg;
+}
+
+void *vt_store_teardown_settle(vt_dlg_key_t key)
+{
+	vt_call_t **link;
+	void *dlg = NULL;
+
+	lock_get(&vt_store->lock);
+	link = find_link(key);
+	if(*link != NULL && (*link)->held != NULL) {
+		(*link)->bye_busy = 0;
+		dlg = settle_locked(link);
+	}
+	lock_release(&vt_store->lock);
+	return dlg;
 }
 
 /* Under lock: copy what the timer process needs to act on the call. */
@@ -422,12 +506,34 @@ int vt_store_next_due(uint64_t now_ms, vt_job_t *job)
 				count(c, +1);
 				rearm(c);
 			} else if(d.action == VT_ACT_FORGET) {
+				/* a held dialog reference must still go back: a job
+				 * without strings carries it */
+				void *held = c->held;
+
 				unlink_free(find_link(c->key));
+				if(held != NULL) {
+					memset(job, 0, sizeof(*job));
+					job->action = VT_ACT_FORGET;
+					job->held = held;
+					ret = 1;
+					break;
+				}
 			}
 			continue;
 		}
 		job->legs = d.legs;
 		job->due_ms = due;
+		job->held = c->held;
+		if(c->held != NULL && d.action == VT_ACT_TEARDOWN_RETRY) {
+			/* BYEs that could not be sent, or still unanswered after
+			 * longer than a transaction lives: sent again now */
+			job->legs = c->bye_retry | c->bye_pending;
+			c->bye_retry = 0;
+			c->bye_pending = 0;
+			c->bye_busy = 1;
+		} else if(c->held != NULL && d.action == VT_ACT_FORGET) {
+			job->legs = c->bye_retry | c->bye_pending;
+		}
 		if(d.action == VT_ACT_FORGET)
 			unlink_free(find_link(c->key));
 		ret = 1;

@@ -61,6 +61,7 @@ typedef struct vt_job {
 	int callee_cseq_known; /* the callee has sent an in-dialog request */
 	vt_dlg_key_t key;
 	uint64_t due_ms; /* the deadline's computed time (deadline jobs) */
+	void *held; /* retry/forget of a held teardown: the dialog reference */
 	str callid;
 	str ftag;
 	str ttag;
@@ -137,6 +138,20 @@ int vt_store_first_send_failure(vt_dlg_key_t key);
 
 /* Drop a call's record (call ended). 1 dropped, 0 unknown. */
 int vt_store_release(vt_dlg_key_t key);
+
+/* Ending a call (teardown jobs), so that a BYE that could not be sent is
+ * sent again. The record, in teardown, keeps the dialog reference dlg
+ * (the caller's; it must not release it when 1 is returned, 0: not kept)
+ * and is not released by the dialog module's callbacks while held; its
+ * BYEs are tracked per leg. The retry jobs carry the legs to send again
+ * and the dialog; the reference comes back (non-NULL return) when the
+ * last BYE is done: the record is gone then, the caller releases it. */
+int vt_store_teardown_hold(vt_dlg_key_t key, void *dlg);
+void vt_store_bye_sent(vt_dlg_key_t key, unsigned int legs);
+/* A BYE's final answer (again: it could not be sent, try later). */
+void *vt_store_bye_done(vt_dlg_key_t key, unsigned int leg, int again);
+/* The process sending BYEs for the call is done with it. */
+void *vt_store_teardown_settle(vt_dlg_key_t key);
 
 /* Pop the earliest deadline that is due, let the policy decide, re-arm, and
  * copy out the resulting job. 1: *job filled, 0: nothing due. */

@@ -24,9 +24,7 @@ static void vt_dispatch(const vt_job_t *job)
 			vt_dialog_end(job);
 			break;
 		case VT_ACT_FORGET:
-			LM_ERR("call-id [%.*s]: the dialog did not end after %d tries; "
-				   "the module stops tracking it\n",
-					job->callid.len, job->callid.s, VT_TEARDOWN_MAX_TRIES);
+			vt_dialog_forget(job);
 			break;
 		default:
 			break;

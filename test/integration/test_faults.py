@@ -287,9 +287,53 @@ def test_burst_of_100rel_calls_bye_cseq():
         kam.stop()
 
 
+def test_bye_that_cannot_leave_goes_again():
+    """A capped call (no_timer_limit 2 s) whose callee cannot be reached
+    when the module ends it (nftables output drop, EPERM: tm answers the
+    dialog module's BYE itself with a 503). The caller's BYE ends the
+    dialog in the dialog module; the module keeps the call and sends the
+    callee's BYE again at the teardown's recheck (10 s later), once the
+    path is back: the callee gets its BYE, and nothing is left after."""
+    wd = workdir("fbyeagain")
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": 2}).start()
+    uac, uas = _call(wd, kam, "uac_wait_bye.xml", "uas_wait_bye.xml")
+    block = None
+    try:
+        kam.wait_for(lambda: kam.stats()["non_timer"] == 1, 5, "the call answered")
+        block = SendBlock(uas.port)
+        block.on()
+        st = kam.wait_for(lambda: (lambda s: s if s["teardown_total"] >= 1 else None)(kam.stats()),
+                          5, "the teardown")
+        t_down = time.time()
+        kam.wait_for(lambda: block.dropped() > 0, 3, "the callee's BYE blocked")
+        time.sleep(2.5)   # tm's retransmission fails too: its own 503
+        dropped = block.dropped()
+        block.off()
+        block = None
+        check(uac.wait(5) == 0, "caller failed:\n" + uac.output()[-2000:])
+        check(uas.wait(20) == 0, "the callee never got a BYE:\n" + uas.output()[-2000:])
+        byes = [m for m in uas.find(False, "BYE") if 'text="no-timer-limit"' in (m.header("reason") or "")]
+        check(byes, "the callee's BYE has no Reason no-timer-limit")
+        dt = byes[0].ts - t_down
+        check(8.0 <= dt <= 14.0, "the callee's BYE came %.1f s after the teardown, want "
+              "at its recheck (10 s)" % dt)
+        st = kam.wait_released(5)
+        check(st["teardown_no_timer_limit"] == 1, "stats: %r" % st)
+        kam.wait_log(r"sending the BYE to the callee again", 1, "the retry's log line")
+        print("    %d packets to the callee dropped; its BYE went again %.1f s after the "
+              "teardown; nothing left" % (dropped, dt))
+    finally:
+        if block:
+            block.off()
+        uac.stop()
+        uas.stop()
+        kam.stop()
+
+
 TESTS = [
     test_stalled_deadline_process_cuts_no_live_call,
     test_probe_that_cannot_leave_is_no_answer,
     test_teardown_route_avps_do_not_leak,
     test_burst_of_100rel_calls_bye_cseq,
+    test_bye_that_cannot_leave_goes_again,
 ]

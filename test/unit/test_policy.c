@@ -894,6 +894,21 @@ START_TEST(test_timer_late_process_dead_still_cut)
 }
 END_TEST
 
+/* A teardown is rechecked once its BYEs have had their transaction's
+ * life: never before tm's fr_timer (+ slack), at least 10 s. */
+START_TEST(test_teardown_recheck_after_fr_timer)
+{
+	vt_policy_t pc;
+	vt_params_t p = params_with_limit(3);
+
+	vt_policy_init(&pc, &p, VT_MODE_NON_TIMER, 30000);
+	vt_policy_answered(&pc, 0, T0);
+	ck_assert_int_eq(fire(&pc, T0 + 3000, NULL), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(pc.next_action, VT_ACT_TEARDOWN_RETRY);
+	ck_assert_uint_eq(pc.next_ms, T0 + 3000 + 30000 + VT_VERDICT_SLACK_MS);
+}
+END_TEST
+
 START_TEST(test_timer_unsent_last_round)
 {
 	vt_policy_t pc;
@@ -1480,6 +1495,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_timer_refresh_restarts_window);
 	tcase_add_test(tc, test_timer_final_codes);
 	tcase_add_test(tc, test_timer_unsent_last_round);
+	tcase_add_test(tc, test_teardown_recheck_after_fr_timer);
 	tcase_add_test(tc, test_timer_late_process_waits_for_answers);
 	tcase_add_test(tc, test_timer_late_process_dead_still_cut);
 	tcase_add_test(tc, test_timer_no_stacked_probes);

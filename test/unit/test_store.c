@@ -304,6 +304,119 @@ START_TEST(test_counts_match_recount_random)
 }
 END_TEST
 
+/* A held teardown: the record outlives the dialog module's callbacks,
+ * tracks each leg's BYE, and hands the dialog back when the last is done. */
+static int fake_dlg;
+
+static void to_teardown(vt_dlg_key_t k, const char *cid, uint64_t *t)
+{
+	vt_job_t jobs[2];
+	int n;
+
+	up(k, cid, VT_MODE_NON_TIMER, T0);
+	*t = T0 + 3000;
+	n = due(*t, jobs, 2);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(jobs[0].action, VT_ACT_TEARDOWN);
+	clean(jobs, n);
+	ck_assert_int_eq(vt_store_teardown_hold(k, &fake_dlg), 1);
+}
+
+START_TEST(test_teardown_all_byes_answered)
+{
+	vt_dlg_key_t k = {2, 1};
+	vt_store_counts_t c;
+	uint64_t t;
+
+	to_teardown(k, "held-ok", &t);
+	ck_assert_int_eq(vt_store_teardown_hold(k, &fake_dlg), 0); /* once */
+	vt_store_bye_sent(k, VT_LEG_CALLER);
+	/* the dialog module's DLGCB_TERMINATED: the record stays */
+	ck_assert_int_eq(vt_store_release(k), 0);
+	vt_store_bye_sent(k, VT_LEG_CALLEE);
+	ck_assert_ptr_null(vt_store_bye_done(k, VT_LEG_CALLER, 0));
+	ck_assert_ptr_null(vt_store_teardown_settle(k)); /* callee pending */
+	/* the last answer hands the dialog back; the record is gone */
+	ck_assert_ptr_eq(vt_store_bye_done(k, VT_LEG_CALLEE, 0), &fake_dlg);
+	vt_store_counts(&c);
+	ck_assert_uint_eq(c.teardown, 0);
+	ck_assert_int_eq(vt_store_release(k), 0);
+}
+END_TEST
+
+START_TEST(test_teardown_answers_before_settle)
+{
+	vt_dlg_key_t k = {2, 2};
+	uint64_t t;
+
+	to_teardown(k, "held-fast", &t);
+	vt_store_bye_sent(k, VT_LEGS_BOTH);
+	/* both answered while the sending process is still at it */
+	ck_assert_ptr_null(vt_store_bye_done(k, VT_LEG_CALLER, 0));
+	ck_assert_ptr_null(vt_store_bye_done(k, VT_LEG_CALLEE, 0));
+	ck_assert_ptr_eq(vt_store_teardown_settle(k), &fake_dlg);
+}
+END_TEST
+
+START_TEST(test_teardown_bye_again_at_recheck)
+{
+	vt_dlg_key_t k = {2, 3};
+	vt_job_t jobs[2];
+	uint64_t t;
+	int n;
+
+	to_teardown(k, "held-retry", &t);
+	vt_store_bye_sent(k, VT_LEGS_BOTH);
+	ck_assert_ptr_null(vt_store_bye_done(k, VT_LEG_CALLER, 0));
+	ck_assert_ptr_null(vt_store_bye_done(k, VT_LEG_CALLEE, 1)); /* tm's 503 */
+	ck_assert_ptr_null(vt_store_teardown_settle(k));
+	/* the recheck sends the callee's BYE again, with the dialog */
+	n = due(t + VT_TEARDOWN_RECHECK_MS, jobs, 2);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(jobs[0].action, VT_ACT_TEARDOWN_RETRY);
+	ck_assert_uint_eq(jobs[0].legs, VT_LEG_CALLEE);
+	ck_assert_ptr_eq(jobs[0].held, &fake_dlg);
+	clean(jobs, n);
+	vt_store_bye_sent(k, VT_LEG_CALLEE);
+	ck_assert_ptr_null(vt_store_teardown_settle(k));
+	ck_assert_ptr_eq(vt_store_bye_done(k, VT_LEG_CALLEE, 0), &fake_dlg);
+}
+END_TEST
+
+START_TEST(test_teardown_gives_up_with_the_dialog)
+{
+	vt_dlg_key_t k = {2, 4};
+	vt_store_counts_t c;
+	vt_job_t jobs[2];
+	uint64_t t;
+	int n, i;
+
+	to_teardown(k, "held-never", &t);
+	vt_store_bye_sent(k, VT_LEG_CALLER);
+	ck_assert_ptr_null(vt_store_bye_done(k, VT_LEG_CALLER, 1));
+	ck_assert_ptr_null(vt_store_teardown_settle(k));
+	for(i = 1; i < VT_TEARDOWN_MAX_TRIES; i++) {
+		n = due(t + (uint64_t)i * VT_TEARDOWN_RECHECK_MS, jobs, 2);
+		ck_assert_int_eq(n, 1);
+		ck_assert_int_eq(jobs[0].action, VT_ACT_TEARDOWN_RETRY);
+		ck_assert_uint_eq(jobs[0].legs, VT_LEG_CALLER);
+		clean(jobs, n);
+		/* it cannot be sent this time either */
+		vt_store_bye_sent(k, VT_LEG_CALLER);
+		ck_assert_ptr_null(vt_store_bye_done(k, VT_LEG_CALLER, 1));
+		ck_assert_ptr_null(vt_store_teardown_settle(k));
+	}
+	n = due(t + (uint64_t)i * VT_TEARDOWN_RECHECK_MS, jobs, 2);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(jobs[0].action, VT_ACT_FORGET);
+	ck_assert_uint_eq(jobs[0].legs, VT_LEG_CALLER);
+	ck_assert_ptr_eq(jobs[0].held, &fake_dlg);
+	clean(jobs, n);
+	vt_store_counts(&c);
+	ck_assert_uint_eq(c.teardown, 0);
+}
+END_TEST
+
 Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -317,6 +430,10 @@ Suite *store_suite(void)
 	tcase_add_test(tc, test_hangup_out_of_pkg_changes_nothing);
 	tcase_add_test(tc, test_hangup_early_unknown);
 	tcase_add_test(tc, test_counts_match_recount_random);
+	tcase_add_test(tc, test_teardown_all_byes_answered);
+	tcase_add_test(tc, test_teardown_answers_before_settle);
+	tcase_add_test(tc, test_teardown_bye_again_at_recheck);
+	tcase_add_test(tc, test_teardown_gives_up_with_the_dialog);
 	suite_add_tcase(s, tc);
 	return s;
 }
