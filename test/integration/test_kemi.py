@@ -10,7 +10,7 @@ import re
 import time
 
 import scenarios as sc
-from harness import Kamailio, Sipp, check, workdir
+from harness import TS_SKEW_S, Kamailio, Sipp, check, workdir
 
 from test_timer import (I_S, SE, TIMER_DEFS, TTL, answer_time, check_probe_gaps, no_module_errors,
                         probes, proxy_byes)
@@ -72,7 +72,7 @@ def check_capped(uac, uas, limit, slack, reason="no-timer-limit"):
         byes = proxy_byes(side)
         check(len(byes) == 1, "%s got %d proxy BYEs" % (side.name, len(byes)))
         dt = byes[0].ts - t0
-        check(limit <= dt <= limit + slack, "%s BYE %.2fs after the answer, want [%.1f, %.1f]"
+        check(limit - TS_SKEW_S <= dt <= limit + slack, "%s BYE %.2fs after the answer, want [%.1f, %.1f]"
               % (side.name, dt, limit, limit + slack))
         check('text="%s"' % reason in byes[0].header("reason"),
               "%s BYE Reason %r" % (side.name, byes[0].header("reason")))
