@@ -183,7 +183,8 @@ rm -f "$rcfile"
         else
             tail -20 /tmp/make-run.log; echo "make run: FAIL"; rc=1
         fi
-        pkill -f "kamailio -f /root/vos_timer/kamailio.cfg.sample" || true
+        # anchored: the command line of this very shell holds the same words
+        pkill -f "^kamailio -f /root/vos_timer/kamailio.cfg.sample" || true
         wait
         exit $rc' 2>&1
   echo $? > "$rcfile" ) \
