@@ -14,7 +14,6 @@
 #include "../../core/dprint.h"
 #include "../../core/sr_module.h"
 #include "../../core/parser/parse_cseq.h"
-#include "../../core/parser/parse_from.h"
 #include "../../core/parser/parse_to.h"
 #include "../../core/parser/msg_parser.h"
 #include "../dialog/dlg_load.h"

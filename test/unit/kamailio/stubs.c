@@ -1,4 +1,5 @@
-/* The stand-ins' state (see kamailio/core/). */
+/* The stand-ins' state (see kamailio/core/): pkg and shm are two counted
+ * malloc pools that can fail an allocation on demand. */
 #include <stdlib.h>
 
 int vt_stub_log_errors = 0;
@@ -7,42 +8,44 @@ int vt_stub_shm_fail_after = -1;
 long vt_stub_pkg_live = 0;
 long vt_stub_shm_live = 0;
 
-static int take(int *fail_after)
+/* fail_after: -1 never; N: the allocation after the next N fails */
+static void *pool_alloc(size_t n, int *fail_after, long *live)
 {
-	if(*fail_after < 0)
-		return 1;
+	void *p;
+
 	if(*fail_after == 0) {
 		*fail_after = -1;
-		return 0;
+		return NULL;
 	}
-	(*fail_after)--;
-	return 1;
+	if(*fail_after > 0)
+		(*fail_after)--;
+	p = malloc(n);
+	*live += p != NULL;
+	return p;
+}
+
+static void pool_free(void *p, long *live)
+{
+	*live -= p != NULL;
+	free(p);
 }
 
 void *vt_stub_pkg_malloc(size_t n)
 {
-	void *p = take(&vt_stub_pkg_fail_after) ? malloc(n) : NULL;
-
-	vt_stub_pkg_live += p != NULL;
-	return p;
+	return pool_alloc(n, &vt_stub_pkg_fail_after, &vt_stub_pkg_live);
 }
 
 void vt_stub_pkg_free(void *p)
 {
-	vt_stub_pkg_live -= p != NULL;
-	free(p);
+	pool_free(p, &vt_stub_pkg_live);
 }
 
 void *vt_stub_shm_malloc(size_t n)
 {
-	void *p = take(&vt_stub_shm_fail_after) ? malloc(n) : NULL;
-
-	vt_stub_shm_live += p != NULL;
-	return p;
+	return pool_alloc(n, &vt_stub_shm_fail_after, &vt_stub_shm_live);
 }
 
 void vt_stub_shm_free(void *p)
 {
-	vt_stub_shm_live -= p != NULL;
-	free(p);
+	pool_free(p, &vt_stub_shm_live);
 }
