@@ -388,6 +388,13 @@ void vt_dialog_put(struct dlg_cell *dlg)
 	vt_dlgb.release_dlg(dlg);
 }
 
+static const char *legs_name(unsigned int legs)
+{
+	return legs == VT_LEGS_BOTH		 ? "caller and callee"
+		   : legs & VT_LEG_CALLER ? "caller"
+								  : "callee";
+}
+
 /* A BYE the module sends itself to one leg; for a held teardown its
  * outcome is tracked, and a BYE that cannot go out now goes again at the
  * teardown's recheck. */
@@ -395,7 +402,7 @@ static void send_own_bye(const vt_job_t *job, struct dlg_cell *dlg, int dir,
 		str *hdrs, int held)
 {
 	unsigned int leg = dir == DLG_CALLEE_LEG ? VT_LEG_CALLEE : VT_LEG_CALLER;
-	const char *who = dir == DLG_CALLEE_LEG ? "callee" : "caller";
+	const char *who = legs_name(leg);
 	struct dlg_cell *done;
 
 	if(held)
@@ -436,19 +443,19 @@ static void end_done(const vt_job_t *job, struct dlg_cell *dlg, int held)
 static void end_again(const vt_job_t *job)
 {
 	struct dlg_cell *dlg = job->held;
+	unsigned int leg;
+	int dir;
 	str hdrs;
 
 	hdrs.s = (char *)vt_reason_header(job->reason);
 	hdrs.len = strlen(hdrs.s);
-	if(job->legs & VT_LEG_CALLER) {
-		LM_WARN("call-id [%.*s]: sending the BYE to the caller again\n",
-				job->callid.len, job->callid.s);
-		send_own_bye(job, dlg, DLG_CALLER_LEG, &hdrs, 1);
-	}
-	if(job->legs & VT_LEG_CALLEE) {
-		LM_WARN("call-id [%.*s]: sending the BYE to the callee again\n",
-				job->callid.len, job->callid.s);
-		send_own_bye(job, dlg, DLG_CALLEE_LEG, &hdrs, 1);
+	for(dir = DLG_CALLER_LEG; dir <= DLG_CALLEE_LEG; dir++) {
+		leg = dir == DLG_CALLEE_LEG ? VT_LEG_CALLEE : VT_LEG_CALLER;
+		if(!(job->legs & leg))
+			continue;
+		LM_WARN("call-id [%.*s]: sending the BYE to the %s again\n",
+				job->callid.len, job->callid.s, legs_name(leg));
+		send_own_bye(job, dlg, dir, &hdrs, 1);
 	}
 	end_done(job, dlg, 1);
 }
@@ -464,10 +471,7 @@ void vt_dialog_forget(const vt_job_t *job)
 	if(job->legs)
 		LM_ERR("call-id [%.*s]: no BYE could be sent to the %s after %d "
 			   "tries: that leg may still be up\n",
-				job->callid.len, job->callid.s,
-				job->legs == VT_LEGS_BOTH ? "caller and callee"
-				: job->legs & VT_LEG_CALLER ? "caller"
-											: "callee",
+				job->callid.len, job->callid.s, legs_name(job->legs),
 				VT_TEARDOWN_MAX_TRIES);
 	vt_dialog_put(job->held);
 }
@@ -541,11 +545,7 @@ void vt_dialog_end(const vt_job_t *job)
 		 * DNS failure, no socket, no memory): ours, now or later */
 		LM_WARN("call-id [%.*s]: the dialog module sent no BYE to the %s "
 				"(%d); sending it\n",
-				job->callid.len, job->callid.s,
-				missing == VT_LEGS_BOTH ? "caller and callee"
-				: missing & VT_LEG_CALLER ? "caller"
-										  : "callee",
-				ret);
+				job->callid.len, job->callid.s, legs_name(missing), ret);
 		if(missing & VT_LEG_CALLER)
 			send_own_bye(job, dlg, DLG_CALLER_LEG, &hdrs, held);
 		if(missing & VT_LEG_CALLEE)

@@ -64,13 +64,14 @@ static void *pack_param(vt_dlg_key_t key, unsigned int leg);
 
 static void bye_created_cb(struct cell *t, int type, struct tmcb_params *ps)
 {
-	int callee;
+	int seen_before;
+	unsigned int leg;
 
 	if(!vt_bye_watch.on || t == NULL || t->method.len != 3
 			|| strncasecmp(t->method.s, "BYE", 3) != 0)
 		return;
 	vt_bye_watch.n_byes++;
-	callee = vt_bye_watch.callee_seen;
+	seen_before = vt_bye_watch.callee_seen;
 	/* the callee's BYE has the callee's tag in To (build_dlg_t); the
 	 * R-URI cannot tell: without a route set a NAT ";alias=" is cut */
 	if(t->uac[0].request.buffer != NULL && vt_bye_watch.callee_tag.len > 0
@@ -83,15 +84,13 @@ static void bye_created_cb(struct cell *t, int type, struct tmcb_params *ps)
 		return;
 	/* its answer tells the store whether that leg is done; not sent yet
 	 * (t_uac runs this before the send), so no answer can come first */
-	callee = !callee && vt_bye_watch.callee_seen;
-	vt_store_bye_sent(vt_bye_watch.key, callee ? VT_LEG_CALLEE : VT_LEG_CALLER);
+	leg = !seen_before && vt_bye_watch.callee_seen ? VT_LEG_CALLEE
+												   : VT_LEG_CALLER;
+	vt_store_bye_sent(vt_bye_watch.key, leg);
 	if(vt_tmb.register_tmcb(NULL, t, TMCB_LOCAL_COMPLETED, vt_bye_done,
-			   pack_param(vt_bye_watch.key,
-					   callee ? VT_LEG_CALLEE : VT_LEG_CALLER),
-			   NULL)
+			   pack_param(vt_bye_watch.key, leg), NULL)
 			<= 0)
-		vt_store_bye_done(vt_bye_watch.key,
-				callee ? VT_LEG_CALLEE : VT_LEG_CALLER, 0);
+		vt_store_bye_done(vt_bye_watch.key, leg, 0);
 }
 
 int vt_probe_bind(void)
@@ -225,7 +224,7 @@ static int str_to_uint(const str *s, unsigned int *out)
 static dlg_t *build_probe_dlg(
 		struct dlg_cell *dlg, int dir, int callee_cseq_known, int for_bye)
 {
-	dlg_t *td = NULL;
+	dlg_t *td;
 	unsigned int last = 0;
 	int other = (dir == DLG_CALLER_LEG) ? DLG_CALLEE_LEG : DLG_CALLER_LEG;
 	str ct, rs;
@@ -261,8 +260,12 @@ static dlg_t *build_probe_dlg(
 		memcpy(p, rs.s, rs.len);
 	rs.s = p;
 	cseq_ok = str_to_uint(&dlg->cseq[other], &last) == 0;
-	if(for_bye && (dlg->iflags & DLG_IFLAG_PRACK))
-		last += 80; /* see vt_probe_send_bye() */
+	if(for_bye) {
+		if(!cseq_ok)
+			last = 1;
+		if(dlg->iflags & DLG_IFLAG_PRACK)
+			last += 80; /* see vt_probe_send_bye() */
+	}
 	vt_dialog_unlock(dlg);
 
 	if(rs.len > 0 && parse_rr_body(rs.s, rs.len, &td->route_set) != 0) {
@@ -273,7 +276,7 @@ static dlg_t *build_probe_dlg(
 
 	/* tm adds one before sending: loc_seq is the CSeq minus one. */
 	if(for_bye)
-		td->loc_seq.value = cseq_ok ? last : 1 + last; /* sends last + 1 */
+		td->loc_seq.value = last; /* sends last + 1 */
 	else if((dir == DLG_CALLEE_LEG || callee_cseq_known) && cseq_ok
 			&& last >= 1)
 		td->loc_seq.value = last - 2; /* sends last - 1 */
@@ -292,6 +295,7 @@ static dlg_t *build_probe_dlg(
 	return td;
 }
 
+/* Send one in-dialog request on td through tm, then free td. */
 static int send_within(dlg_t *td, str *method, str *hdrs, int cb_type,
 		transaction_cb *cb, void *cb_param)
 {
@@ -357,13 +361,6 @@ int vt_probe_send_bye(struct dlg_cell *dlg, int dir, str *hdrs)
 	dlg_t *td;
 	int ret;
 
-	/* A new request in the sender's CSeq space: last + 1, as the dialog
-	 * module's own BYE would carry; and like it (5.6, 6.0: send_bye()),
-	 * 80 more after a PRACK, whose CSeqs the dialog module does not
-	 * follow: a strict UA answers 500 to a BYE not above its PRACK. */
-	td = build_probe_dlg(dlg, dir, 1, 1);
-	if(td == NULL)
-		return -1;
 	/* the headers the dialog module's BYE carries (build_extra_hdr()):
 	 * Max-Forwards, its dlg_extra_hdrs, ours, and to the callee its
 	 * lreq_callee_headers */
@@ -372,9 +369,6 @@ int vt_probe_send_bye(struct dlg_cell *dlg, int dir, str *hdrs)
 	all.s = pkg_malloc(all.len + 1);
 	if(all.s == NULL) {
 		PKG_MEM_ERROR;
-		if(td->route_set)
-			free_rr(&td->route_set);
-		pkg_free(td);
 		return -1;
 	}
 	p = all.s;
@@ -393,6 +387,15 @@ int vt_probe_send_bye(struct dlg_cell *dlg, int dir, str *hdrs)
 			memcpy(p, "\r\n", 2);
 			p += 2;
 		}
+	}
+	/* A new request in the sender's CSeq space: last + 1, as the dialog
+	 * module's own BYE would carry; and like it (5.6, 6.0: send_bye()),
+	 * 80 more after a PRACK, whose CSeqs the dialog module does not
+	 * follow: a strict UA answers 500 to a BYE not above its PRACK. */
+	td = build_probe_dlg(dlg, dir, 1, 1);
+	if(td == NULL) {
+		pkg_free(all.s);
+		return -1;
 	}
 	all.len = (int)(p - all.s);
 	ret = send_within(td, &m_bye, &all, TMCB_LOCAL_COMPLETED, vt_bye_done,
