@@ -7,6 +7,24 @@ HEAD = '<?xml version="1.0" encoding="ISO-8859-1" ?>\n' \
        '<!DOCTYPE scenario SYSTEM "sipp.dtd">\n<scenario name="%s">\n'
 TAIL = '</scenario>\n'
 
+# A caller's handler for a 100 or 180 the proxy relays after the 200 (its
+# UDP workers can reorder them; SIPp would abort the call on it): take it
+# and go back where the call was, resuming a pause where it stood. Any other
+# unexpected message still aborts the call.
+LATE_1XX = ('  <label id="_unexp.main"/>\n'
+            '  <recv response="100" optional="true" next="unexp_back"/>\n'
+            '  <recv response="180" next="unexp_back"/>\n'
+            '  <label id="unexp_back"/>\n'
+            '  <nop><action><jump variable="_unexp.retaddr"/>'
+            '<assign assign_to="_unexp.retaddr" value="0"/>'
+            '<pauserestore variable="_unexp.pausedaddr"/></action></nop>\n')
+
+
+def caller_end(x):
+    """End a caller scenario whose last step is a receive: the late-1xx
+    handler after a jump over it, then the end."""
+    return x + '  <nop next="end"/>\n' + LATE_1XX + '  <label id="end"/>\n' + TAIL
+
 CALLER_FROM = "From: <sip:alice@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]"
 CALLEE_TO = "To: <sip:bob@[callee]>"
 
@@ -107,7 +125,7 @@ def caller(invite_hdrs=(), probes_then_bye=None, codes=None, refresh_every_ms=No
     x = HEAD % "caller" + caller_invite(invite_hdrs)
     if hold_ms is not None:
         x += '  <pause milliseconds="%d"/>\n' % hold_ms
-        return x + caller_request("BYE", 2) + '  <recv response="200"/>\n' + TAIL
+        return caller_end(x + caller_request("BYE", 2) + '  <recv response="200"/>\n')
     if refresh_every_ms:
         cseq = 2
         for _ in range(refresh_count):
@@ -118,8 +136,7 @@ def caller(invite_hdrs=(), probes_then_bye=None, codes=None, refresh_every_ms=No
             if refresh_method == "INVITE":
                 x += caller_request("ACK", cseq)
             cseq += 1
-        x += caller_request("BYE", cseq) + '  <recv response="200"/>\n' + TAIL
-        return x
+        return caller_end(x + caller_request("BYE", cseq) + '  <recv response="200"/>\n')
     count = '<action><add assign_to="n" value="1"/></action>'
     alts, blocks = probe_answers(codes, "ans", action=count)
     x += '  <nop><action><assign assign_to="n" value="0"/></action></nop>\n'
@@ -133,8 +150,7 @@ def caller(invite_hdrs=(), probes_then_bye=None, codes=None, refresh_every_ms=No
     x += blocks
     x += '  <label id="got_bye"/>\n' + reply(200, "OK", next_label="end")
     x += '  <label id="hangup"/>\n' + caller_request("BYE", 2) + '  <recv response="200"/>\n'
-    x += '  <label id="end"/>\n' + TAIL
-    return x
+    return caller_end(x)
 
 
 def callee(answer_hdrs=(), codes=None, extra_rr=False, silent_after=None,
@@ -181,6 +197,52 @@ def callee(answer_hdrs=(), codes=None, extra_rr=False, silent_after=None,
     return x
 
 
+def callee_late_ringing():
+    """Answer the INVITE with 200, and after the ACK send what a proxy whose
+    workers reordered the replies would: the 180, then the 200 again; then
+    answer UPDATEs (200) until the BYE, and that. For callers reached directly (no proxy)."""
+    x = HEAD % "callee_late_ringing"
+    x += '  <recv request="INVITE"/>\n'
+    ok = ["SIP/2.0 200 OK", "[last_Via:]", "[last_From:]",
+          "[last_To:];tag=[pid]SIPpTag01[call_number]", "[last_Call-ID:]", "[last_CSeq:]",
+          "Contact: <sip:bob@[local_ip]:[local_port]>", "Content-Length: 0"]
+    x += send(ok) + '  <recv request="ACK"/>\n'
+    again = ["[last_Via:]", "[last_From:]", "[last_To:]", "[last_Call-ID:]",
+             "CSeq: 1 INVITE", "Contact: <sip:bob@[local_ip]:[local_port]>",
+             "Content-Length: 0"]
+    x += send(["SIP/2.0 180 Ringing"] + again) + send(["SIP/2.0 200 OK"] + again)
+    x += '  <label id="loop"/>\n'
+    x += '  <recv request="ACK" optional="true" next="loop"/>\n'
+    x += '  <recv request="UPDATE" optional="true" next="refresh"/>\n'
+    x += '  <recv request="BYE" next="bye"/>\n'
+    x += '  <label id="refresh"/>\n' + reply(200, "OK", next_label="loop")
+    x += '  <label id="bye"/>\n' + reply(200, "OK") + TAIL
+    return x
+
+
+def callee_probe_crosses_bye():
+    """Answer the INVITE; on the caller's BYE send an UPDATE probe (as the
+    proxy's, sent before the BYE reached it, would arrive) and at once the
+    BYE's 200, and end (an answer to the UPDATE, if any, finds the call
+    gone and is dropped). SIPp ties messages to a call by Call-ID, so the UPDATE carries no
+    tags. For callers reached directly (no proxy)."""
+    x = HEAD % "callee_probe_crosses_bye"
+    x += '  <recv request="INVITE"/>\n'
+    x += send(["SIP/2.0 200 OK", "[last_Via:]", "[last_From:]",
+               "[last_To:];tag=[pid]SIPpTag01[call_number]", "[last_Call-ID:]",
+               "[last_CSeq:]", "Contact: <sip:bob@[local_ip]:[local_port]>",
+               "Content-Length: 0"])
+    x += '  <recv request="ACK"/>\n  <recv request="BYE"/>\n'
+    x += send(["UPDATE sip:alice@[remote_ip]:[remote_port] SIP/2.0",
+               "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+               "From: <sip:bob@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]",
+               "To: <sip:alice@[remote_ip]:[remote_port]>",
+               "[last_Call-ID:]", "CSeq: 1 UPDATE", "Max-Forwards: 70", "Content-Length: 0"])
+    x += reply(200, "OK")
+    return x + TAIL
+    return x
+
+
 def write(workdir, name, xml):
     path = os.path.join(workdir, name + ".xml")
     with open(path, "w") as f:
@@ -193,17 +255,28 @@ def caller_random_hangup(invite_hdrs=(), min_ms=500, max_ms=10000):
     [min_ms, max_ms] after the answer (each call draws its own). A probe
     that comes during the pause goes to SIPp's unexpected-message handler
     (label _unexp.main), which answers it and resumes the pause where it
-    was (pauserestore), so the draw is kept. A BYE from the proxy (the call
-    cut) is answered and ends the call."""
+    was (pauserestore), so the draw is kept; a late 100/180 is taken there
+    too. A BYE from the proxy (the call cut) is answered and ends the call.
+    A probe that crosses the caller's BYE is taken and left unanswered, as
+    a UA that has hung up may: answering it would put the call on a send
+    step while the BYE's 200 can arrive in the same read, and SIPp aborts a
+    call on a message that comes while its handler runs."""
     x = HEAD % "caller_random_hangup" + caller_invite(invite_hdrs)
     x += '  <pause distribution="uniform" min="%d" max="%d"/>\n' % (min_ms, max_ms)
-    x += caller_request("BYE", 2) + '  <recv response="200"/>\n'
+    x += caller_request("BYE", 2)
+    x += '  <label id="after_bye"/>\n'
+    x += '  <recv request="UPDATE" optional="true" next="after_bye"/>\n'
+    x += '  <recv request="OPTIONS" optional="true" next="after_bye"/>\n'
+    x += '  <recv response="200"/>\n'
     x += '  <nop next="end"/>\n'
     x += '  <label id="_unexp.main"/>\n'
     x += '  <recv request="UPDATE" optional="true" next="unexp_ok"/>\n'
     x += '  <recv request="OPTIONS" optional="true" next="unexp_ok"/>\n'
+    x += '  <recv response="100" optional="true" next="unexp_back"/>\n'
+    x += '  <recv response="180" optional="true" next="unexp_back"/>\n'
     x += '  <recv request="BYE" next="unexp_bye"/>\n'
     x += '  <label id="unexp_ok"/>\n' + reply(200, "OK")
+    x += '  <label id="unexp_back"/>\n'
     x += ('  <nop><action><jump variable="_unexp.retaddr"/>'
           '<assign assign_to="_unexp.retaddr" value="0"/>'
           '<pauserestore variable="_unexp.pausedaddr"/></action></nop>\n')

@@ -123,6 +123,42 @@ def test_caller_hangs_up_first():
         kam.stop()
 
 
+def test_callers_take_a_late_180():
+    """Harness check (no Kamailio): the proxy's UDP workers can relay the
+    callee's 180 after its 200; every caller scenario that hangs up must
+    take it and go on (a pause keeps its length), not abort the call. And
+    a probe that crosses the random hang-up's BYE, the BYE's 200 right
+    behind it, must not abort that caller."""
+    wd = workdir("late180")
+    gen = {"gen_hold": sc.caller(hold_ms=1000),
+           "gen_random": sc.caller_random_hangup(min_ms=1000, max_ms=1000),
+           "gen_refresh": sc.caller(refresh_every_ms=600, refresh_count=1,
+                                    refresh_method="UPDATE"),
+           "gen_probes": sc.caller(probes_then_bye=0)}
+    scen = dict({k: sc.write(wd, k, v) for k, v in gen.items()}, uac_hangup="uac_hangup.xml")
+    uas_xml = sc.write(wd, "callee_late", sc.callee_late_ringing())
+    for name, path in scen.items():
+        uas = Sipp(wd, "uas_" + name, uas_xml, extra=["-m", "1"]).start()
+        remote = "127.0.0.1:%d" % uas.port
+        t0 = time.time()
+        uac = Sipp(wd, "uac_" + name, path, remote=remote, keys={"callee": remote},
+                   extra=["-m", "1", "-d", "1000"]).start()
+        check(uac.wait(15) == 0, "%s: caller failed on a late 180:\n%s" % (name, uac.output()))
+        check(uas.wait(5) == 0, "%s: callee failed:\n%s" % (name, uas.output()))
+        late = [m for m in uac.messages() if not m.sent and m.status == 180]
+        check(len(late) == 1, "%s: the caller got %d 180s" % (name, len(late)))
+        if name in ("gen_hold", "gen_random", "uac_hangup"):
+            check(time.time() - t0 >= 1.0, "%s: the pause was cut short" % name)
+    # a probe that crosses the random hang-up's BYE, its 200 right behind
+    uas = Sipp(wd, "uas_cross", sc.write(wd, "callee_cross", sc.callee_probe_crosses_bye()),
+               extra=["-m", "5"]).start()
+    remote = "127.0.0.1:%d" % uas.port
+    uac = Sipp(wd, "uac_cross", scen["gen_random"], remote=remote, keys={"callee": remote},
+               extra=["-m", "5", "-l", "5"]).start()
+    check(uac.wait(15) == 0, "caller failed on a probe crossing its BYE:\n" + uac.output())
+    check(uas.wait(5) == 0, "callee failed:\n" + uas.output())
+
+
 def test_callee_hangs_up_first():
     """The callee's BYE (other direction) releases the call too."""
     wd = workdir("calleebye")
@@ -428,6 +464,7 @@ TESTS = [
     test_no_timer_call_capped,
     test_list_shows_managed_call,
     test_mode_detection_on_the_wire,
+    test_callers_take_a_late_180,
     test_caller_hangs_up_first,
     test_callee_hangs_up_first,
     test_cancel_and_failure_leave_nothing,
