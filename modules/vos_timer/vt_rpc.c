@@ -96,30 +96,36 @@ static int scan_callid(rpc_t *rpc, void *ctx, str *callid)
 
 static const char *vt_rpc_list_doc[] = {
 		"One entry per managed call: Call-ID, mode, state, age, next deadline "
-		"and what happens then. Optional argument: only calls at least that "
-		"many seconds old.",
+		"and what happens then. Optional arguments: min_age_s (only calls at "
+		"least that many seconds old), limit (at most that many entries; 0: "
+		"all), offset (skip that many first).",
 		0};
 
 static void vt_rpc_list(rpc_t *rpc, void *ctx)
 {
 	vt_call_view_t *v = NULL;
-	int n, i, min_age_s = 0;
+	int n, i, min_age_s = 0, limit = 0, offset = 0;
 	void *h;
 
-	if(rpc->scan(ctx, "*d", &min_age_s) < 1)
-		min_age_s = 0;
-	if(min_age_s < 0) {
-		rpc->fault(ctx, 400, "age filter must be >= 0 seconds");
+	/* each one optional: a missing one ends the scan, 0 stays */
+	if(rpc->scan(ctx, "*d", &min_age_s) == 1
+			&& rpc->scan(ctx, "*d", &limit) == 1)
+		rpc->scan(ctx, "*d", &offset);
+	if(min_age_s < 0 || limit < 0 || offset < 0) {
+		rpc->fault(ctx, 400, "min_age_s, limit and offset must be >= 0");
 		return;
 	}
-	n = vt_store_views(vt_now_ms(), (uint64_t)min_age_s * 1000, NULL, &v);
+	n = vt_store_list(vt_now_ms(), (uint64_t)min_age_s * 1000,
+			(unsigned int)offset, (unsigned int)limit, &v);
 	if(n < 0) {
 		rpc->fault(ctx, 500, "Out of memory");
 		return;
 	}
 	for(i = 0; i < n; i++) {
 		if(rpc->add(ctx, "{", &h) < 0) {
-			rpc->fault(ctx, 500, "Server failure");
+			rpc->fault(ctx, 500,
+					"Reply too large: page it with the limit and offset "
+					"arguments");
 			break;
 		}
 		add_call(rpc, h, &v[i]);

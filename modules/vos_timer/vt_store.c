@@ -16,9 +16,14 @@
 #include "vt_store.h"
 
 #define VT_HASH_SIZE 8192 /* power of two; ~2.5 records per slot at 20k */
+/* vos_timer.list copies this many hash slots (~2.5 records each at 20k
+ * calls) per hold of the store lock, and lets SIP workers in between. */
+#define VT_LIST_CHUNK_SLOTS 256
 
 typedef struct vt_call {
-	struct vt_call *hnext;
+	struct vt_call *hnext; /* next in the dialog-key slot */
+	struct vt_call *cnext; /* next in the Call-ID slot */
+	uint32_t callid_hash;
 	vt_heap_node_t hn; /* armed while pol.next_ms is a deadline */
 	vt_dlg_key_t key;
 	vt_policy_t pol; /* while early, pol.window_ms: when it was managed */
@@ -42,7 +47,8 @@ typedef struct vt_store {
 	gen_lock_t lock;
 	vt_heap_t heap;
 	vt_store_counts_t counts;
-	vt_call_t *slots[VT_HASH_SIZE];
+	vt_call_t *slots[VT_HASH_SIZE];		/* by dialog key */
+	vt_call_t *by_callid[VT_HASH_SIZE]; /* by Call-ID: show, hangup */
 } vt_store_t;
 
 static vt_store_t *vt_store = NULL;
@@ -120,6 +126,36 @@ static vt_call_t **find_link(vt_dlg_key_t key)
 	return link;
 }
 
+/* FNV-1a over the Call-ID. */
+static uint32_t callid_hash(const char *s, int len)
+{
+	uint32_t h = 2166136261u;
+	int i;
+
+	for(i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static int callid_is(const vt_call_t *c, const str *callid)
+{
+	return c->callid_len == callid->len
+		   && memcmp(c->strs, callid->s, callid->len) == 0;
+}
+
+/* Under lock: the first record (newest linked) with this Call-ID. */
+static vt_call_t *find_callid(const str *callid)
+{
+	uint32_t h = callid_hash(callid->s, callid->len);
+	vt_call_t *c = vt_store->by_callid[h & (VT_HASH_SIZE - 1)];
+
+	while(c != NULL && (c->callid_hash != h || !callid_is(c, callid)))
+		c = c->cnext;
+	return c;
+}
+
 static vt_call_t *call_alloc(const str *callid)
 {
 	vt_call_t *c;
@@ -134,6 +170,7 @@ static vt_call_t *call_alloc(const str *callid)
 	memset(c, 0, sizeof(*c));
 	vt_heap_node_clear(&c->hn);
 	c->callid_len = (unsigned short)callid->len;
+	c->callid_hash = callid_hash(callid->s, callid->len);
 	memcpy(c->strs, callid->s, callid->len);
 	return c;
 }
@@ -175,7 +212,7 @@ static void rearm(vt_call_t *c)
  * there (c freed). */
 static int insert_new(vt_call_t *c, int restored)
 {
-	vt_call_t **link;
+	vt_call_t **link, **clink;
 
 	lock_get(&vt_store->lock);
 	link = find_link(c->key);
@@ -185,6 +222,9 @@ static int insert_new(vt_call_t *c, int restored)
 		return 0;
 	}
 	*link = c;
+	clink = &vt_store->by_callid[c->callid_hash & (VT_HASH_SIZE - 1)];
+	c->cnext = *clink;
+	*clink = c;
 	count(c, +1);
 	rearm(c);
 	if(restored)
@@ -289,8 +329,13 @@ int vt_store_restore(vt_dlg_key_t key, const str *callid,
 static void unlink_free(vt_call_t **link)
 {
 	vt_call_t *c = *link;
+	vt_call_t **clink =
+			&vt_store->by_callid[c->callid_hash & (VT_HASH_SIZE - 1)];
 
 	*link = c->hnext;
+	while(*clink != c)
+		clink = &(*clink)->cnext;
+	*clink = c->cnext;
 	if(vt_heap_node_armed(&c->hn))
 		vt_heap_remove(&vt_store->heap, &c->hn);
 	count(c, -1);
@@ -605,19 +650,14 @@ int vt_store_first_send_failure(vt_dlg_key_t key)
 int vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
 		vt_job_t *job)
 {
-	vt_call_t *c = NULL;
+	vt_call_t *c;
 	vt_action_t act;
-	int i, ret;
+	int ret;
 
 	lock_get(&vt_store->lock);
-	/* Operator command: a scan is fine here (not a per-tick path). The
-	 * first record with this Call-ID is the call: another dialog that
+	/* The first record with this Call-ID is the call: another dialog that
 	 * happens to share the Call-ID is never ended in its place. */
-	for(i = 0; i < VT_HASH_SIZE && c == NULL; i++)
-		for(c = vt_store->slots[i]; c; c = c->hnext)
-			if(c->callid_len == callid->len
-					&& memcmp(c->strs, callid->s, callid->len) == 0)
-				break;
+	c = find_callid(callid);
 	if(c == NULL)
 		ret = 0;
 	else if(c->pol.state == VT_ST_EARLY)
@@ -648,53 +688,139 @@ void vt_store_counts(vt_store_counts_t *out)
 	lock_release(&vt_store->lock);
 }
 
+static int old_enough(const vt_call_t *c, uint64_t now_ms, uint64_t min_age_ms)
+{
+	return age_ms(now_ms, c->pol.answered_ms ? c->pol.answered_ms
+											 : c->pol.window_ms)
+		   >= min_age_ms;
+}
+
+/* Under lock: append a copy of c to v (room checked by the caller).
+ * 0, or -1 out of pkg memory. */
+static int view_add(
+		vt_call_view_t *v, int *n, const vt_call_t *c, uint64_t now_ms)
+{
+	vt_call_view_t *e = &v[*n];
+
+	e->callid.s = pkg_malloc(c->callid_len + 1);
+	if(e->callid.s == NULL)
+		return -1;
+	memcpy(e->callid.s, c->strs, c->callid_len);
+	e->callid.s[c->callid_len] = '\0';
+	e->callid.len = c->callid_len;
+	view_fill(e, c, now_ms);
+	(*n)++;
+	return 0;
+}
+
+/* A copy's end: handed out, or freed when it failed (out of pkg). */
+static int views_out(
+		vt_call_view_t *v, int n, int failed, vt_call_view_t **out)
+{
+	if(failed) {
+		vt_store_views_free(v, n);
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	*out = v;
+	return n;
+}
+
+static int view_grow(vt_call_view_t **v, int *cap, int need)
+{
+	vt_call_view_t *nv;
+	int ncap = *cap ? *cap : 64;
+
+	while(ncap < need)
+		ncap *= 2;
+	nv = pkg_realloc(*v, sizeof(*nv) * ncap);
+	if(nv == NULL)
+		return -1;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
 int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, const str *callid,
 		vt_call_view_t **out)
 {
 	vt_call_view_t *v = NULL;
 	vt_call_t *c;
-	int i, n = 0, cap;
-	uint64_t since;
+	int n = 0, cap = 0, need, failed = 0;
+	uint32_t h;
 
 	*out = NULL;
-	lock_get(&vt_store->lock);
-	/* Calls in grace are also counted in timer / non_timer. */
-	cap = vt_store->counts.early + vt_store->counts.timer
-		  + vt_store->counts.non_timer + vt_store->counts.teardown;
-	if(cap > 0) {
-		v = pkg_malloc(sizeof(*v) * cap);
-		if(v == NULL) {
-			lock_release(&vt_store->lock);
-			PKG_MEM_ERROR;
-			return -1;
-		}
+	if(callid == NULL)
+		return vt_store_list(now_ms, min_age_ms, 0, 0, out);
+	/* One Call-ID: a few records at most; count, then copy. */
+	h = callid_hash(callid->s, callid->len);
+	for(;;) {
+		need = 0;
+		lock_get(&vt_store->lock);
+		for(c = vt_store->by_callid[h & (VT_HASH_SIZE - 1)]; c; c = c->cnext)
+			if(c->callid_hash == h && callid_is(c, callid))
+				need++;
+		if(need <= cap)
+			break;
+		lock_release(&vt_store->lock);
+		if(view_grow(&v, &cap, need) < 0)
+			return views_out(v, n, 1, out);
 	}
-	for(i = 0; i < VT_HASH_SIZE && n < cap; i++) {
-		for(c = vt_store->slots[i]; c && n < cap; c = c->hnext) {
-			since = c->pol.answered_ms ? c->pol.answered_ms : c->pol.window_ms;
-			if(age_ms(now_ms, since) < min_age_ms)
-				continue;
-			if(callid
-					&& (c->callid_len != callid->len
-							|| memcmp(c->strs, callid->s, callid->len) != 0))
-				continue;
-			v[n].callid.s = pkg_malloc(c->callid_len + 1);
-			if(v[n].callid.s == NULL) {
-				lock_release(&vt_store->lock);
-				vt_store_views_free(v, n);
-				PKG_MEM_ERROR;
-				return -1;
-			}
-			memcpy(v[n].callid.s, c->strs, c->callid_len);
-			v[n].callid.s[c->callid_len] = '\0';
-			v[n].callid.len = c->callid_len;
-			view_fill(&v[n], c, now_ms);
-			n++;
-		}
-	}
+	for(c = vt_store->by_callid[h & (VT_HASH_SIZE - 1)]; c && !failed;
+			c = c->cnext)
+		if(c->callid_hash == h && callid_is(c, callid)
+				&& old_enough(c, now_ms, min_age_ms))
+			failed = view_add(v, &n, c, now_ms) < 0;
 	lock_release(&vt_store->lock);
-	*out = v;
-	return n;
+	return views_out(v, n, failed, out);
+}
+
+static int full(int n, unsigned int limit)
+{
+	return limit != 0 && (unsigned int)n >= limit;
+}
+
+int vt_store_list(uint64_t now_ms, uint64_t min_age_ms, unsigned int offset,
+		unsigned int limit, vt_call_view_t **out)
+{
+	vt_call_view_t *v = NULL;
+	vt_call_t *c;
+	int i = 0, end, n = 0, cap = 0, need, failed = 0;
+	unsigned int skip = offset;
+
+	*out = NULL;
+	while(i < VT_HASH_SIZE && !failed && !full(n, limit)) {
+		lock_get(&vt_store->lock);
+		end = i + VT_LIST_CHUNK_SLOTS;
+		if(end > VT_HASH_SIZE)
+			end = VT_HASH_SIZE;
+		for(; i < end && !failed && !full(n, limit); i++) {
+			/* a whole slot at a time: the lock may drop between slots,
+			 * never inside one */
+			need = 0;
+			for(c = vt_store->slots[i]; c; c = c->hnext)
+				need++;
+			if(n + need > cap) {
+				lock_release(&vt_store->lock);
+				if(view_grow(&v, &cap, n + need) < 0)
+					return views_out(v, n, 1, out);
+				lock_get(&vt_store->lock);
+				i--; /* count this slot again: it may have changed */
+				continue;
+			}
+			for(c = vt_store->slots[i]; c && !failed && !full(n, limit);
+					c = c->hnext) {
+				if(!old_enough(c, now_ms, min_age_ms))
+					continue;
+				if(skip > 0)
+					skip--;
+				else
+					failed = view_add(v, &n, c, now_ms) < 0;
+			}
+		}
+		lock_release(&vt_store->lock);
+	}
+	return views_out(v, n, failed, out);
 }
 
 void vt_store_views_free(vt_call_view_t *v, int n)

@@ -167,11 +167,20 @@ int vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
 
 void vt_store_counts(vt_store_counts_t *c);
 
-/* Copies of records (pkg array, vt_store_views_free): calls older than
- * min_age_ms, and with this Call-ID if callid is not NULL (a scan: for
- * operators, not per-call paths). Returns count, -1 on out of memory. */
+/* Copies of records (pkg array, vt_store_views_free): calls at least
+ * min_age_ms old, with this Call-ID if callid is not NULL (an index
+ * lookup), else all of them (vt_store_list). Returns count, -1 on out of
+ * memory. */
 int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, const str *callid,
 		vt_call_view_t **out);
+/* Copies of the calls at least min_age_ms old, in the store's order,
+ * skipping the first `offset` of them and at most `limit` (0: all). The
+ * store lock is held for a chunk of hash slots at a time, never for the
+ * whole scan: a call that starts or ends meanwhile may be in the copy or
+ * not, and between two pages the order can shift by the calls that came
+ * and went. Returns count, -1 on out of memory. */
+int vt_store_list(uint64_t now_ms, uint64_t min_age_ms, unsigned int offset,
+		unsigned int limit, vt_call_view_t **out);
 void vt_store_views_free(vt_call_view_t *v, int n);
 
 /* Monotonic clock shared by all processes. */

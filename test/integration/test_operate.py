@@ -341,7 +341,55 @@ def test_statistics_counters_and_prometheus():
         kam.stop()
 
 
+def test_list_pages_many_calls():
+    """600 calls up: kamcmd cannot take the whole list (its reply buffer is
+    128 KB, compiled in); pages of vos_timer.list (limit, offset) give
+    every call exactly once; JSON-RPC takes it whole; show and hangup find
+    a call through the Call-ID index."""
+    n = 600
+    wd = workdir("listpages")
+    kam = Kamailio(wd, {"VT_NO_TIMER_LIMIT": 600}).start()
+    try:
+        uas = Sipp(wd, "callee", sc.write(wd, "callee", sc.callee()), extra=["-m", str(n)]).start()
+        uac = Sipp(wd, "caller", sc.write(wd, "caller", sc.caller()),
+                   remote="127.0.0.1:%d" % kam.port, keys={"callee": "127.0.0.1:%d" % uas.port},
+                   extra=["-m", str(n), "-l", str(n), "-r", "300"]).start()
+        kam.wait_for(lambda: kam.stats()["non_timer"] == n, 30, "%d calls up" % n)
+        ids = {m.header("call-id") for m in uas.find(False, "INVITE")}
+        check(len(ids) == n, "%d calls reached the callee" % len(ids))
+        whole = kam.rpc_raw("vos_timer.list")
+        check(whole is not None and whole.startswith("ERROR") and "too big" in whole,
+              "kamcmd took a %d-call list: %r" % (n, (whole or "")[:100]))
+        seen, pages = [], 0
+        while True:
+            page = kam.rpc_struct("vos_timer.list", "0", "250", str(len(seen)))
+            check(len(page) <= 250, "page of %d > limit" % len(page))
+            seen += [e["call_id"] for e in page]
+            pages += 1
+            if len(page) < 250:
+                break
+        check(len(seen) == n and set(seen) == ids,
+              "pages gave %d entries, %d distinct, %d of the calls"
+              % (len(seen), len(set(seen)), len(set(seen) & ids)))
+        check(len(kam.rpc_struct("vos_timer.list", "0", "7")) == 7, "limit 7")
+        check(kam.rpc_struct("vos_timer.list", "3600", "10") == [], "age filter with a limit")
+        r = kam.jsonrpc("vos_timer.list")
+        check(sorted(x["call_id"] for x in r["result"]) == sorted(ids), "jsonrpc list")
+        r = kam.jsonrpc("vos_timer.list", 0, 10, 595)
+        check(len(r["result"]) == 5, "jsonrpc page past the end: %d" % len(r["result"]))
+        r = kam.jsonrpc("vos_timer.list", 0, -1)   # kamcmd takes -1 for an option
+        check(r.get("error", {}).get("code") == 400, "list 0 -1: %r" % r)
+        cid = sorted(ids)[n // 2]
+        check(kam.rpc_struct("vos_timer.show", cid)[0]["call_id"] == cid, "show")
+        kam.rpc("vos_timer.hangup", cid)
+        kam.wait_for(lambda: kam.stats()["non_timer"] == n - 1, 10, "the hung-up call gone")
+        print("    %d calls: kamcmd refused the whole list (%s), %d pages of 250 gave each once"
+              % (n, whole.strip()[:40], pages))
+    finally:
+        kam.stop()
+
+
 TESTS = [test_overrides_per_gateway, test_rpc_commands_and_errors,
          test_set_checks_consistency_and_fr_timer, test_hangup_unanswered_call_refused, test_set_applies_to_new_calls_only,
          test_event_route_and_acc_cdr, test_event_route_misspelt_refused,
-         test_statistics_counters_and_prometheus]
+         test_statistics_counters_and_prometheus, test_list_pages_many_calls]

@@ -11,6 +11,7 @@
 extern int vt_stub_pkg_fail_after;
 extern long vt_stub_pkg_live;
 extern long vt_stub_shm_live;
+extern long vt_stub_lock_gets;
 
 #define T0 100000
 #define TIMEOUT_MS 1000
@@ -417,6 +418,87 @@ START_TEST(test_teardown_gives_up_with_the_dialog)
 }
 END_TEST
 
+/* 5000 calls. vos_timer.list takes the store lock once per chunk of hash
+ * slots, never for the whole scan; pages (offset, limit) cover every call
+ * exactly once; the Call-ID index finds each call after others with the
+ * same slot came and went; a page that cannot grow its array (out of pkg)
+ * fails cleanly. */
+#define MANY 5000
+START_TEST(test_list_chunks_pages_and_index)
+{
+	static char seen[MANY];
+	vt_call_view_t *v;
+	char name[32];
+	str cid;
+	vt_job_t j;
+	long gets, live;
+	int n, i, page, total = 0, id;
+
+	for(i = 0; i < MANY; i++) {
+		vt_dlg_key_t k = {(unsigned int)i, (unsigned int)i * 3 + 1};
+		snprintf(name, sizeof(name), "many-%d", i);
+		up(k, name, VT_MODE_TIMER, T0);
+	}
+	live = vt_stub_pkg_live;
+	gets = vt_stub_lock_gets;
+	n = vt_store_list(T0, 0, 0, 0, &v);
+	ck_assert_int_eq(n, MANY);
+	/* 8192 slots in chunks of 256: at least 32 holds, plus regrowths */
+	ck_assert_int_ge(vt_stub_lock_gets - gets, 32);
+	vt_store_views_free(v, n);
+	ck_assert_int_eq(vt_stub_pkg_live, live);
+
+	memset(seen, 0, sizeof(seen));
+	for(page = 0;; page++) {
+		n = vt_store_list(T0, 0, (unsigned int)page * 700, 700, &v);
+		ck_assert_int_ge(n, 0);
+		ck_assert_int_le(n, 700);
+		for(i = 0; i < n; i++) {
+			ck_assert_int_eq(sscanf(v[i].callid.s, "many-%d", &id), 1);
+			ck_assert_int_eq(seen[id], 0);
+			seen[id] = 1;
+			total++;
+		}
+		vt_store_views_free(v, n);
+		if(n < 700)
+			break;
+	}
+	ck_assert_int_eq(total, MANY);
+	/* the age filter counts before the offset: nothing is 1 s old */
+	n = vt_store_list(T0 + 999, 1000, 0, 0, &v);
+	ck_assert_int_eq(n, 0);
+	vt_store_views_free(v, n);
+
+	/* index: release every other call, then find each one left */
+	for(i = 0; i < MANY; i += 2) {
+		vt_dlg_key_t k = {(unsigned int)i, (unsigned int)i * 3 + 1};
+		ck_assert_int_eq(vt_store_release(k), 1);
+	}
+	for(i = 0; i < MANY; i++) {
+		snprintf(name, sizeof(name), "many-%d", i);
+		cid = callid_of(name);
+		n = vt_store_views(T0, 0, &cid, &v);
+		ck_assert_int_eq(n, i % 2);
+		if(n == 1)
+			ck_assert_str_eq(v[0].callid.s, name);
+		vt_store_views_free(v, n);
+	}
+	cid = callid_of("many-4999");
+	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 1, &j), 1);
+	vt_store_job_clean(&j);
+	cid = callid_of("many-4998");
+	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 1, &j), 0);
+
+	/* out of pkg while the array grows: -1, nothing leaked */
+	live = vt_stub_pkg_live;
+	vt_stub_pkg_fail_after = 3;
+	n = vt_store_list(T0, 0, 0, 0, &v);
+	ck_assert_int_eq(n, -1);
+	ck_assert_int_eq(vt_stub_pkg_live, live);
+	vt_stub_pkg_fail_after = -1;
+}
+END_TEST
+
 Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -434,6 +516,7 @@ Suite *store_suite(void)
 	tcase_add_test(tc, test_teardown_answers_before_settle);
 	tcase_add_test(tc, test_teardown_bye_again_at_recheck);
 	tcase_add_test(tc, test_teardown_gives_up_with_the_dialog);
+	tcase_add_test(tc, test_list_chunks_pages_and_index);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,6 +7,7 @@ int vt_stub_pkg_fail_after = -1;
 int vt_stub_shm_fail_after = -1;
 long vt_stub_pkg_live = 0;
 long vt_stub_shm_live = 0;
+long vt_stub_lock_gets = 0;
 
 /* fail_after: -1 never; N: the allocation after the next N fails */
 static void *pool_alloc(size_t n, int *fail_after, long *live)
@@ -33,6 +34,23 @@ static void pool_free(void *p, long *live)
 void *vt_stub_pkg_malloc(size_t n)
 {
 	return pool_alloc(n, &vt_stub_pkg_fail_after, &vt_stub_pkg_live);
+}
+
+/* realloc(NULL) is a new block; a failed realloc keeps the old one */
+void *vt_stub_pkg_realloc(void *old, size_t n)
+{
+	void *p;
+
+	if(old == NULL)
+		return vt_stub_pkg_malloc(n);
+	if(vt_stub_pkg_fail_after == 0) {
+		vt_stub_pkg_fail_after = -1;
+		return NULL;
+	}
+	if(vt_stub_pkg_fail_after > 0)
+		vt_stub_pkg_fail_after--;
+	p = realloc(old, n);
+	return p;
 }
 
 void vt_stub_pkg_free(void *p)
