@@ -5,7 +5,8 @@
 #   make build    module only (modules/vos_timer/vos_timer.so)
 #   make run      Kamailio on 127.0.0.1:5060 with kamailio.cfg.sample
 #   make test     unit tests, fuzzing, doc validation, integration tests
-#   make fuzz     the header parser under libFuzzer, FUZZ_RUNS (10^6) inputs
+#   make fuzz     the header parser, and the overrides and persisted-state
+#                 parsers, under libFuzzer, FUZZ_RUNS (10^6) inputs each
 #   make soak     the soak test with SOAK_CALLS (250) calls of each of 6 kinds,
 #                 then RESTART_CALLS (2000) live calls across a restart
 #   make test-fresh DEBIAN=13   make test in a pristine minimal Debian root

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make test: every suite, then one closing line `N passed, N failed`.
-# Unit tests count Check's checks; the fuzz run (FUZZ_RUNS inputs, 10^6)
+# Unit tests count Check's checks; each fuzz target (FUZZ_RUNS inputs, 10^6)
 # and doc validation count as one test each; the build scripts' tests
 # (test/scripts) and integration tests count one per test.
 set -u
@@ -22,20 +22,23 @@ else
     echo "unit: no Check summary (build failed?)"; failed=$((failed + 1))
 fi
 
-echo "== fuzz (libFuzzer, ${FUZZ_RUNS:-1000000} inputs)"
-# The whole run goes to fuzz.log; the console gets its start and final stats.
-make --no-print-directory -C test/fuzz run 2>&1 | tee "$out/fuzz.log" \
-    | grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::|fuzz:)'
-if [ "${PIPESTATUS[0]}" -eq 0 ]; then
-    echo "PASS fuzz_headers"; passed=$((passed + 1))
-else
-    # the sanitizer's or libFuzzer's report (without ASan's shadow map),
-    # then how the run ended
-    grep -m1 -A20 -E 'ERROR: |runtime error:' "$out/fuzz.log"
-    echo "..."; tail -n 12 "$out/fuzz.log"
-    echo "FAIL fuzz_headers (the input that failed is under test/out/fuzz/)"
-    failed=$((failed + 1))
-fi
+echo "== fuzz (libFuzzer, ${FUZZ_RUNS:-1000000} inputs per target)"
+# Each whole run goes to fuzz-<target>.log; the console gets its start and
+# final stats.
+for target in fuzz_headers fuzz_settings; do
+    make --no-print-directory -C test/fuzz "run-$target" 2>&1 | tee "$out/$target.log" \
+        | grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::|fuzz:)'
+    if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+        echo "PASS $target"; passed=$((passed + 1))
+    else
+        # the sanitizer's or libFuzzer's report (without ASan's shadow
+        # map), then how the run ended
+        grep -m1 -A20 -E 'ERROR: |runtime error:' "$out/$target.log"
+        echo "..."; tail -n 12 "$out/$target.log"
+        echo "FAIL $target (the input that failed is under test/out/fuzz/$target/)"
+        failed=$((failed + 1))
+    fi
+done
 
 echo "== doc (xmllint)"
 if make --no-print-directory -C doc check >"$out/doc.log" 2>&1; then
