@@ -23,6 +23,9 @@
 #                 dialog module's keepalive side by side on N concurrent
 #                 calls (N="1000 5000 20000"; make bench N=1000 for one
 #                 size); table on stdout and in bench/results.md (as root)
+#   make bench-rpc   SIP call set-up latency while vos_timer.list runs at
+#                 20000 calls, before and after chunked listing
+#                 (bench/results-rpc.md; about 6 minutes)
 #
 # KAMAILIO_SRC=/path/to/kamailio builds against your own configured tree.
 
@@ -31,7 +34,7 @@ ROOT := $(CURDIR)
 export KAMAILIO_SRC
 
 .PHONY: all deps build run test demo unit fuzz integration doc doc-check clean \
-	bench-heap bench soak test-fresh compat
+	bench-heap bench bench-rpc soak test-fresh compat
 
 all: build
 
@@ -87,6 +90,11 @@ N ?= 1000 5000 20000
 bench: build
 	@$(MAKE) --no-print-directory -C bench heap-run
 	@python3 bench/run.py --sizes "$(N)"
+
+# vos_timer.list at 20000 calls: SIP call set-up latency while it runs,
+# the module before and after chunked listing (bench/results-rpc.md)
+bench-rpc: build
+	@python3 bench/rpc_list.py
 
 doc-check:
 	@$(MAKE) --no-print-directory -C doc check
