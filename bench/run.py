@@ -830,7 +830,7 @@ def report(results, spread, heap, started, elapsed, args):
     else:
         L.append("test/out/bench/heap.json not found (run make bench-heap)")
     L.append("")
-    L.append("## Targets (SPEC section 4)")
+    L.append("## Targets")
     L.append("")
     L.extend(targets(by, args.sizes))
     L.append("")
@@ -845,8 +845,7 @@ def report(results, spread, heap, started, elapsed, args):
              "107.3 -> 80.5 us at 1000, 79.5 -> 56.3 us at 5000, 66.5 -> 46.6 us at 20000 (ratio "
              "to the keepalive 1.70x -> 1.14x there); timer process 0.67 -> 0.42 s per window at "
              "5000; module shm growth 256 -> 214 B per call at 20000.")
-    L.append("- Probe spreading (commit 644c4f6) was added for issue 6 item 2; its before/after is "
-             "the spreading table above.")
+    L.append("- Probe spreading (commit 644c4f6): its before/after is the spreading table above.")
     L.append("- Allocator A/B (separate run, N=5000, 40 s window, BENCH_KAMAILIO_ARGS=\"-x tlsf\" "
              "for both systems): vos_timer 42.3 vs keepalive 27.5 us per probe exchange (1.54x). "
              "With Kamailio's default qm allocator, perf showed qm_malloc at about half of the UDP "

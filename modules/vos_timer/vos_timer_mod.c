@@ -3,20 +3,33 @@
  *
  * VOS3000-style session timer for a dialog-stateful proxy: calls managed by
  * vos_timer_manage() are capped (non-timer mode) or, in timer mode, watched
- * within session_ttl windows. Where each part lives:
- *   vt_params.c  parameter table and validation (pure)
- *   vt_headers.c session-timer header parsing and facts (pure)
- *   vt_rfc4028.c the proxy's RFC 4028 decisions on an INVITE (pure)
- *   vt_policy.c  per-call decisions: state, deadlines, actions (pure)
- *   vt_heap.c    deadline heap (pure)
- *   vt_store.c   shm records + heap under one lock
- *   vt_dialog.c  dialog callbacks, managing and ending calls
- *   vt_sip.c     headers of Kamailio messages, 422, INVITE rewrites
- *   vt_probe.c   probe requests (tm) and their outcomes
- *   vt_timer.c   the timer process running deadlines
- *   vt_settings.c module settings in shm (vos_timer.set)
- *   vt_event.c   event_route[vos_timer:teardown] and $vtimer(name)
- *   vt_rpc.c     RPC commands;  vt_stats.c  counters
+ * within session_ttl windows. Where each part lives ("pure": no Kamailio
+ * headers; unit-tested in test/unit/, some fuzzed in test/fuzz/):
+ *   vos_timer_mod.c  exports, modparams, vos_timer_manage(), life cycle
+ *   vt_params.c      parameter table and validation (pure)
+ *   vt_headers.c     session-timer header parsing and facts (pure)
+ *   vt_rfc4028.c     the proxy's RFC 4028 decisions on an INVITE (pure)
+ *   vt_policy.c      per-call decisions: state, deadlines, actions (pure)
+ *   vt_heap.c        deadline heap (pure)
+ *   vt_hist.c        lateness histogram, probe-burst peak (pure)
+ *   vt_persist.c     a call's facts kept across a restart (pure)
+ *   vt_clock.c       monotonic and wall clocks (pure)
+ *   vt_store.c       shm records, their indexes and the heap under one lock
+ *   vt_dialog.c      dialog adapter: binding, callbacks, lookup; managing
+ *                    and restoring calls; a leg's route, a dialog's end
+ *   vt_tm.c          tm adapter: binding, fr_timer, sending an in-dialog
+ *                    request and reporting its final answer
+ *   vt_sip.c         headers of Kamailio messages, 422, INVITE rewrites
+ *   vt_probe.c       the probe action: probes to the legs, their answers
+ *   vt_teardown.c    the teardown action: event route, BYEs (the dialog
+ *                    module's, the fallback ones), their answers, resends
+ *   vt_timer.c       the deadline process ("vos_timer deadlines")
+ *   vt_settings.c    module settings in shm (vos_timer.set)
+ *   vt_event.c       event_route[vos-timer:teardown] and $vtimer(name)
+ *   vt_rpc.c         RPC commands
+ *   vt_stats.c       counters
+ * Processes, shared state, locks and a call's path through these files:
+ * the Internals chapter, doc/vos_timer_devel.xml.
  */
 #include <string.h>
 
@@ -35,7 +48,9 @@
 #include "vt_sip.h"
 #include "vt_stats.h"
 #include "vt_store.h"
+#include "vt_teardown.h"
 #include "vt_timer.h"
+#include "vt_tm.h"
 
 MODULE_VERSION
 
@@ -171,8 +186,10 @@ static int mod_init(void)
 		LM_WARN("no_timer_limit is 0: calls whose caller does not support "
 				"session timers have no length cap\n");
 
-	if(vt_dialog_bind() < 0 || vt_probe_bind() < 0 || vt_sip_bind() < 0)
+	if(vt_dialog_bind() < 0 || vt_tm_bind() < 0 || vt_sip_bind() < 0
+			|| vt_teardown_init() < 0)
 		return -1;
+	vt_probe_init();
 	if(vt_settings_init(&vt_modparams) < 0)
 		return -1;
 	if(vt_store_init() < 0 || vt_stats_init() < 0 || vt_event_init() < 0
@@ -183,8 +200,7 @@ static int mod_init(void)
 			"min_se=%d\n",
 			vt_modparams.session_ttl_s, vt_modparams.update_segment,
 			vt_modparams.early_hangup_s, vt_modparams.no_timer_limit_s,
-			vt_modparams.probe_method == VT_PROBE_OPTIONS ? "OPTIONS"
-														  : "UPDATE",
+			vt_probe_method_name(vt_modparams.probe_method),
 			vt_modparams.probe_non_timer, vt_modparams.min_se_s);
 	return 0;
 }
@@ -192,14 +208,10 @@ static int mod_init(void)
 static int child_init(int rank)
 {
 	if(rank == PROC_INIT) {
-		uint64_t i_ms = (uint64_t)vt_modparams.session_ttl_s * 1000
-						/ vt_modparams.update_segment;
-		vt_fr_timer_ms = vt_probe_timeout_ms();
-		if(vt_fr_timer_ms > i_ms)
-			LM_WARN("tm fr_timer (%u ms) is longer than the probe interval "
-					"session_ttl/update_segment (%llu ms): a probe may still "
-					"be pending when the next is due (it is not stacked)\n",
-					vt_fr_timer_ms, (unsigned long long)i_ms);
+		vt_fr_timer_ms = vt_tm_check_interval(
+				(uint64_t)vt_modparams.session_ttl_s * 1000
+						/ vt_modparams.update_segment,
+				"");
 		return 0;
 	}
 	if(rank == PROC_MAIN)

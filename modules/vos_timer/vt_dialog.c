@@ -1,11 +1,13 @@
 /*
- * vos_timer: dialog callbacks and dialog-module actions.
+ * vos_timer: the dialog adapter - the dialog module's API and table,
+ * callbacks and lookups.
  *
  * Callbacks carry no pointer to our record: they find it by the dialog's
  * h_entry/h_id, so a record can be freed at any time without leaving a
  * dangling callback parameter. Outside callbacks, the dialog is looked up by
- * Call-ID and tags through get_dlg(), which returns it with a reference we
- * drop when done; a call whose dialog is gone is simply not found.
+ * the same h_entry/h_id through the dialog module's dlg_lookup(), which
+ * returns it with a reference we drop when done; a call whose dialog is
+ * gone is simply not found. get_dlg() serves the INVITE only.
  */
 #include <stdio.h>
 #include <dlfcn.h>
@@ -19,21 +21,20 @@
 #include "../dialog/dlg_load.h"
 #include "../dialog/dlg_hash.h"
 
+#include "vt_clock.h"
 #include "vt_dialog.h"
-#include "vt_event.h"
 #include "vt_persist.h"
 #include "vt_settings.h"
-#include "vt_probe.h"
 #include "vt_rfc4028.h"
 #include "vt_sip.h"
-#include "vt_stats.h"
+#include "vt_tm.h"
 
 static struct dlg_binds vt_dlgb;
 /* The dialog module's own lookup by hash id, dlg_lookup(h_entry, h_id)
  * (returns the dialog referenced). Its API (dlg_binds) has no lookup by
  * id, only get_dlg(msg), which makes every probe round build and parse a
- * SIP message; dlg_lookup is an exported symbol of dialog.so. NULL when
- * absent: the message path is used. */
+ * SIP message; dlg_lookup is an exported symbol of dialog.so. Without it
+ * vt_dialog_bind() stops start-up. */
 typedef struct dlg_cell *(*vt_dlg_lookup_f)(unsigned int, unsigned int);
 static vt_dlg_lookup_f vt_dlg_lookup = NULL;
 /* the dialog module's table (its entry locks), found with dlsym() too */
@@ -63,7 +64,8 @@ static void vt_dialog_persist(struct dlg_cell *dlg, vt_dlg_key_t key)
 	char buf[VT_PERSIST_LEN];
 	str val;
 
-	if(!vt_store_persist_facts(key, vt_now_ms(), vt_now_unix_ms(), &p))
+	if(vt_store_persist_facts(key, vt_now_ms(), vt_now_unix_ms(), &p)
+			!= VT_SR_DONE)
 		return;
 	val.len = vt_persist_format(&p, buf, sizeof(buf));
 	val.s = buf;
@@ -87,7 +89,7 @@ static void vt_dlg_loaded(
 	vt_persist_t p;
 	uint64_t now_unix, elapsed_ms;
 	str val = {NULL, 0};
-	int r;
+	vt_sr_t r;
 
 	if(dlg->state != DLG_STATE_CONFIRMED_NA && dlg->state != DLG_STATE_CONFIRMED)
 		return;
@@ -108,20 +110,19 @@ static void vt_dlg_loaded(
 	}
 	pkg_free(val.s);
 	now_unix = vt_now_unix_ms();
-	elapsed_ms =
-			now_unix > p.answered_unix_ms ? now_unix - p.answered_unix_ms : 0;
+	elapsed_ms = vt_ms_since(now_unix, p.answered_unix_ms);
 	r = vt_store_restore(
-			key, &dlg->callid, &p, elapsed_ms, vt_probe_timeout_ms(), vt_now_ms());
-	if(r == 1
+			key, &dlg->callid, &p, elapsed_ms, vt_tm_timeout_ms(), vt_now_ms());
+	if(r == VT_SR_DONE
 			&& vt_dlgb.register_dlgcb(dlg, VT_DLG_EVENTS, vt_dlg_event, NULL, NULL)
 					   != 0) {
 		vt_store_release(key);
-		r = -1;
+		r = VT_SR_NOMEM; /* the dialog module's shm */
 	}
-	if(r < 0)
+	if(r == VT_SR_NOMEM)
 		LM_ERR("call-id [%.*s]: cannot re-arm the call after the restart\n",
 				dlg->callid.len, dlg->callid.s);
-	else if(r == 1)
+	else if(r == VT_SR_DONE)
 		LM_INFO("call-id [%.*s]: re-armed after the restart (%s, answered "
 				"%llu s ago)\n",
 				dlg->callid.len, dlg->callid.s, vt_mode_name(p.mode),
@@ -168,14 +169,14 @@ static void vt_dialog_mode_check(struct sr_module *dm)
 				*mode);
 }
 
-void vt_dialog_lock(struct dlg_cell *dlg)
+static void dialog_lock(struct dlg_cell *dlg)
 {
 	dlg_table_t *t = *vt_d_table;
 
 	dlg_lock(t, &t->entries[dlg->h_entry]);
 }
 
-void vt_dialog_unlock(struct dlg_cell *dlg)
+static void dialog_unlock(struct dlg_cell *dlg)
 {
 	dlg_table_t *t = *vt_d_table;
 
@@ -233,7 +234,7 @@ static void vt_dlg_event(
 	vt_dlg_key_t key = {dlg->h_entry, dlg->h_id};
 	vt_msg_timer_t mt;
 	vt_answer_t ans;
-	int r;
+	vt_sr_t r;
 
 	switch(type) {
 		case DLGCB_REQ_WITHIN:
@@ -263,7 +264,7 @@ static void vt_dlg_event(
 						dlg->callid.len, dlg->callid.s);
 				vt_store_distrust(key, vt_now_ms());
 			}
-			if(r == 1 && vt_persist_on)
+			if(r == VT_SR_DONE && vt_persist_on)
 				vt_dialog_persist(dlg, key);
 			break;
 		default:
@@ -281,7 +282,7 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 	vt_se_decision_t d;
 	vt_dlg_key_t key;
 	uint32_t se_s;
-	int r;
+	vt_sr_t r;
 
 	if(msg->first_line.type != SIP_REQUEST
 			|| msg->first_line.u.request.method_value != METHOD_INVITE) {
@@ -321,18 +322,18 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 	r = vt_store_manage(key, &dlg->callid, params,
 			vt_facts_timer_capable(&mt.f) ? VT_MODE_TIMER : VT_MODE_NON_TIMER,
 			se_s, probe_timeout_ms, vt_now_ms());
-	if(r == 1
+	if(r == VT_SR_DONE
 			&& vt_dlgb.register_dlgcb(dlg, VT_DLG_EVENTS, vt_dlg_event, NULL, NULL)
 					   != 0) {
 		LM_ERR("call-id [%.*s]: cannot register dialog callbacks\n",
 				dlg->callid.len, dlg->callid.s);
 		vt_store_release(key);
-		r = -1;
+		r = VT_SR_NOMEM; /* the dialog module's shm */
 	}
-	if(r < 0)
+	if(r == VT_SR_NOMEM)
 		LM_ERR("call-id [%.*s]: cannot put the call under management\n",
 				dlg->callid.len, dlg->callid.s);
-	if(r == 1) {
+	if(r == VT_SR_DONE) {
 		/* New call: the proxy's RFC 4028 part on the forwarded INVITE. */
 		if(vt_facts_untrusted(&mt.f)) {
 			LM_WARN("call-id [%.*s]: malformed or repeated "
@@ -345,7 +346,7 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 			vt_sip_rewrite(msg, &mt, &d);
 	}
 	vt_dlgb.release_dlg(dlg);
-	return r < 0 ? -1 : 1;
+	return r == VT_SR_NOMEM ? -1 : 1;
 }
 
 /* The call's dialog, with a reference, by its hash id (unique per
@@ -388,174 +389,80 @@ void vt_dialog_put(struct dlg_cell *dlg)
 	vt_dlgb.release_dlg(dlg);
 }
 
-static const char *legs_name(unsigned int legs)
+static int str_to_uint(const str *s, unsigned int *out)
 {
-	return legs == VT_LEGS_BOTH		 ? "caller and callee"
-		   : legs & VT_LEG_CALLER ? "caller"
-								  : "callee";
+	str t = *s;
+
+	return (t.s == NULL || t.len <= 0 || str2int(&t, out) != 0) ? -1 : 0;
 }
 
-/* A BYE the module sends itself to one leg; for a held teardown its
- * outcome is tracked, and a BYE that cannot go out now goes again at the
- * teardown's recheck. */
-static void send_own_bye(const vt_job_t *job, struct dlg_cell *dlg, int dir,
-		str *hdrs, int held)
+int vt_dialog_leg(struct dlg_cell *dlg, unsigned int leg, vt_leg_t *out)
 {
-	unsigned int leg = dir == DLG_CALLEE_LEG ? VT_LEG_CALLEE : VT_LEG_CALLER;
-	const char *who = legs_name(leg);
-	struct dlg_cell *done;
+	int dir = leg == VT_LEG_CALLEE ? DLG_CALLEE_LEG : DLG_CALLER_LEG;
+	int other = dir == DLG_CALLER_LEG ? DLG_CALLEE_LEG : DLG_CALLER_LEG;
+	str ct, rs;
 
-	if(held)
-		vt_store_bye_sent(job->key, leg);
-	if(vt_probe_send_bye(dlg, dir, hdrs) == 0)
-		return;
-	if(!held) {
-		LM_ERR("call-id [%.*s]: cannot send the BYE to the %s\n",
-				job->callid.len, job->callid.s, who);
-		return;
+	memset(out, 0, sizeof(*out));
+	out->leg = leg;
+	/* SIP workers replace the leg's contact and CSeq (dlg_update_contact,
+	 * dlg_update_cseq: shm_free + shm_malloc) under the dialog's entry
+	 * lock: copy them under it. */
+	dialog_lock(dlg);
+	ct = dlg->contact[dir];
+	rs = dlg->route_set[dir];
+	if(ct.s == NULL || ct.len <= 0) {
+		dialog_unlock(dlg);
+		LM_DBG("no contact for leg %d\n", dir);
+		return -1;
 	}
-	LM_WARN("call-id [%.*s]: cannot send the BYE to the %s now; trying "
-			"again later\n",
-			job->callid.len, job->callid.s, who);
-	done = vt_store_bye_done(job->key, leg, 1);
-	if(done != NULL) /* not while this process is busy with it */
-		vt_dialog_put(done);
+	if(rs.s == NULL || rs.len < 0)
+		rs.len = 0;
+	out->mem = pkg_malloc(ct.len + rs.len + 1);
+	if(out->mem == NULL) {
+		dialog_unlock(dlg);
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	memcpy(out->mem, ct.s, ct.len);
+	out->target.s = out->mem;
+	out->target.len = ct.len;
+	if(rs.len > 0)
+		memcpy(out->mem + ct.len, rs.s, rs.len);
+	out->route_set.s = out->mem + ct.len;
+	out->route_set.len = rs.len;
+	out->other_cseq_ok = str_to_uint(&dlg->cseq[other], &out->other_cseq) == 0;
+	out->prack = (dlg->iflags & DLG_IFLAG_PRACK) != 0;
+	dialog_unlock(dlg);
+
+	/* set once the call is confirmed, not changed after */
+	out->rem_uri = dir == DLG_CALLER_LEG ? dlg->from_uri : dlg->to_uri;
+	out->loc_uri = dir == DLG_CALLER_LEG ? dlg->to_uri : dlg->from_uri;
+	out->callid = dlg->callid;
+	out->rem_tag = dlg->tag[dir];
+	out->loc_tag = dlg->tag[other];
+	out->sock = dlg->bind_addr[dir];
+	return 0;
 }
 
-/* This process is done sending BYEs for the call: release the dialog
- * reference unless the store keeps it for BYEs still outstanding. */
-static void end_done(const vt_job_t *job, struct dlg_cell *dlg, int held)
+void vt_dialog_tags(struct dlg_cell *dlg, str *caller_tag, str *callee_tag)
 {
-	struct dlg_cell *done;
-
-	if(!held) {
-		vt_dialog_put(dlg);
-		return;
-	}
-	done = vt_store_teardown_settle(job->key);
-	if(done != NULL)
-		vt_dialog_put(done);
+	if(caller_tag != NULL)
+		*caller_tag = dlg->tag[DLG_CALLER_LEG];
+	if(callee_tag != NULL)
+		*callee_tag = dlg->tag[DLG_CALLEE_LEG];
 }
 
-/* The recheck of a held teardown: the BYEs that could not be sent (or got
- * no answer within a transaction's life) go again, built by the module
- * from the dialog it keeps (the dialog module has deleted it by now). */
-static void end_again(const vt_job_t *job)
+int vt_dialog_deleted(struct dlg_cell *dlg)
 {
-	struct dlg_cell *dlg = job->held;
-	unsigned int leg;
-	int dir;
-	str hdrs;
-
-	hdrs.s = (char *)vt_reason_header(job->reason);
-	hdrs.len = strlen(hdrs.s);
-	for(dir = DLG_CALLER_LEG; dir <= DLG_CALLEE_LEG; dir++) {
-		leg = dir == DLG_CALLEE_LEG ? VT_LEG_CALLEE : VT_LEG_CALLER;
-		if(!(job->legs & leg))
-			continue;
-		LM_WARN("call-id [%.*s]: sending the BYE to the %s again\n",
-				job->callid.len, job->callid.s, legs_name(leg));
-		send_own_bye(job, dlg, dir, &hdrs, 1);
-	}
-	end_done(job, dlg, 1);
+	return dlg->state == DLG_STATE_DELETED;
 }
 
-void vt_dialog_forget(const vt_job_t *job)
+int vt_dialog_set_reason(struct dlg_cell *dlg, str *reason)
 {
-	if(job->held == NULL) {
-		LM_ERR("call-id [%.*s]: the dialog did not end after %d tries; "
-			   "the module stops tracking it\n",
-				job->callid.len, job->callid.s, VT_TEARDOWN_MAX_TRIES);
-		return;
-	}
-	if(job->legs)
-		LM_ERR("call-id [%.*s]: no BYE could be sent to the %s after %d "
-			   "tries: that leg may still be up\n",
-				job->callid.len, job->callid.s, legs_name(job->legs),
-				VT_TEARDOWN_MAX_TRIES);
-	vt_dialog_put(job->held);
+	return vt_dlgb.set_dlg_var(dlg, &vt_reason_var, reason);
 }
 
-void vt_dialog_end(const vt_job_t *job)
+int vt_dialog_terminate(struct dlg_cell *dlg, str *hdrs)
 {
-	struct dlg_cell *dlg;
-	str reason, hdrs;
-	unsigned int byes, missing;
-	int ret, held;
-
-	if(job->held != NULL) {
-		end_again(job);
-		return;
-	}
-	dlg = vt_dialog_get(job);
-	if(dlg == NULL)
-		return;
-	/* Once per teardown (not on retries), before the BYEs; the route
-	 * cannot stop them. */
-	if(job->action == VT_ACT_TEARDOWN) {
-		vt_job_t ev = *job;
-
-		/* the tags for $vtimer(from_tag/to_tag), from the dialog */
-		ev.ftag = dlg->tag[DLG_CALLER_LEG];
-		ev.ttag = dlg->tag[DLG_CALLEE_LEG];
-		vt_event_teardown(&ev);
-	}
-	reason.s = (char *)vt_reason_name(job->reason);
-	reason.len = strlen(reason.s);
-	if(vt_dlgb.set_dlg_var(dlg, &vt_reason_var, &reason) != 0)
-		LM_WARN("call-id [%.*s]: cannot set $dlg_var(vos_timer_reason)\n",
-				job->callid.len, job->callid.s);
-	hdrs.s = (char *)vt_reason_header(job->reason);
-	hdrs.len = strlen(hdrs.s);
-	LM_INFO("call-id [%.*s]: ending the call (%s)%s\n", job->callid.len,
-			job->callid.s, reason.s,
-			job->action == VT_ACT_TEARDOWN_RETRY ? ", again" : "");
-	/* The record keeps our dialog reference until every BYE is done, so
-	 * that one that could not be sent can go again (the dialog module
-	 * deletes the dialog at the first BYE's answer). */
-	held = job->action == VT_ACT_TEARDOWN
-		   && vt_store_teardown_hold(job->key, dlg) == 1;
-	/* dlg_bye_all() runs DLGCB_TERMINATED first; the store lock must not
-	 * be held here (it is not). */
-	vt_probe_bye_watch_begin(job->key, &dlg->tag[DLG_CALLEE_LEG], held);
-	ret = vt_dlgb.terminate_dlg(dlg, &hdrs);
-	byes = vt_probe_bye_watch_end();
-	missing = VT_LEGS_BOTH & ~byes;
-	if(byes == 0 && dlg->state == DLG_STATE_DELETED) {
-		/* An endpoint's BYE passed between our look at the dialog and
-		 * the dialog module's: the call ended without us. */
-		LM_INFO("call-id [%.*s]: an endpoint ended the call first; no BYE "
-				"sent\n",
-				job->callid.len, job->callid.s);
-		end_done(job, dlg, held);
-		return;
-	}
-	if(byes == VT_LEG_CALLER && dlg->state == DLG_STATE_DELETED) {
-		/* dlg_bye_all() sends to the caller, then to the callee; when the
-		 * caller's answer to the first BYE has already moved the dialog to
-		 * deleted, Kamailio 5.6 and 6.0 skip the second (5.6 with an
-		 * error, 6.0 silently): send it ourselves, or the callee's leg
-		 * would stay up. */
-		LM_INFO("call-id [%.*s]: the caller answered its BYE before the "
-				"dialog module sent the callee's; sending that BYE\n",
-				job->callid.len, job->callid.s);
-		send_own_bye(job, dlg, DLG_CALLEE_LEG, &hdrs, held);
-	} else if(missing && held) {
-		/* the dialog module could not build or send them (no contact, a
-		 * DNS failure, no socket, no memory): ours, now or later */
-		LM_WARN("call-id [%.*s]: the dialog module sent no BYE to the %s "
-				"(%d); sending it\n",
-				job->callid.len, job->callid.s, legs_name(missing), ret);
-		if(missing & VT_LEG_CALLER)
-			send_own_bye(job, dlg, DLG_CALLER_LEG, &hdrs, held);
-		if(missing & VT_LEG_CALLEE)
-			send_own_bye(job, dlg, DLG_CALLEE_LEG, &hdrs, held);
-	} else if(missing && dlg->state != DLG_STATE_DELETED) {
-		LM_ERR("call-id [%.*s]: the dialog module could not send the "
-			   "BYEs (%d)\n",
-				job->callid.len, job->callid.s, ret);
-	}
-	if(job->action == VT_ACT_TEARDOWN)
-		vt_stats_teardown(job->reason);
-	end_done(job, dlg, held);
+	return vt_dlgb.terminate_dlg(dlg, hdrs);
 }

@@ -1,7 +1,8 @@
 /*
- * vos_timer: the dialog-module edge. Puts calls under management, follows
- * them through the dialog callbacks (SIP workers), and ends them through the
- * dialog module's terminate (timer process, ctl process).
+ * vos_timer: the dialog adapter. Puts calls under management, follows
+ * them through the dialog callbacks (SIP workers), re-arms the calls the
+ * dialog module loads after a restart, and gives the actions what they
+ * need of a dialog (a reference, a leg's route, its end).
  */
 #ifndef VT_DIALOG_H
 #define VT_DIALOG_H
@@ -9,6 +10,7 @@
 #include "../../core/parser/msg_parser.h"
 #include "vt_params.h"
 #include "vt_store.h"
+#include "vt_tm.h"
 
 /* mod_init: bind the dialog API. */
 int vt_dialog_bind(void);
@@ -24,19 +26,21 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 struct dlg_cell *vt_dialog_get(const vt_job_t *job);
 void vt_dialog_put(struct dlg_cell *dlg);
 
-/* The dialog's entry lock (the dialog module's, re-entrant per process),
- * under which SIP workers replace its contacts and CSeqs: held only to
- * copy them, never with the store lock. */
-void vt_dialog_lock(struct dlg_cell *dlg);
-void vt_dialog_unlock(struct dlg_cell *dlg);
+/* One leg's route and identity for a request to it, copied under the
+ * dialog's entry lock (SIP workers replace contacts and CSeqs under it;
+ * held only to copy them, never with the store lock). 0, or -1 (no
+ * contact, out of pkg memory); vt_leg_free() it. */
+int vt_dialog_leg(struct dlg_cell *dlg, unsigned int leg, vt_leg_t *out);
 
-/* Carry out a teardown job: find the dialog (taking a reference), store the
- * reason in the dialog variable vos_timer_reason, send BYE to both legs with
- * a Reason header. Never holds the store lock. */
-void vt_dialog_end(const vt_job_t *job);
-
-/* A teardown's last try is over (VT_ACT_FORGET): say which legs got no
- * BYE, release the dialog reference the store kept. */
-void vt_dialog_forget(const vt_job_t *job);
+/* The caller's (From) and callee's (To) tags; either may be NULL. */
+void vt_dialog_tags(struct dlg_cell *dlg, str *caller_tag, str *callee_tag);
+/* The dialog module has ended the dialog. */
+int vt_dialog_deleted(struct dlg_cell *dlg);
+/* $dlg_var(vos_timer_reason) = reason; 0 or -1. */
+int vt_dialog_set_reason(struct dlg_cell *dlg, str *reason);
+/* The dialog module ends the call: BYE to both legs with the extra
+ * headers hdrs (dlg_bye_all(); DLGCB_TERMINATED runs first). Its return
+ * value. */
+int vt_dialog_terminate(struct dlg_cell *dlg, str *hdrs);
 
 #endif

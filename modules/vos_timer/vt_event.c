@@ -12,6 +12,7 @@
 
 #include "vt_event.h"
 #include "vt_headers.h"
+#include "vt_params.h"
 
 str vt_event_callback = STR_NULL;
 
@@ -129,8 +130,7 @@ int vt_pv_parse_name(pv_spec_t *sp, str *in)
 	if(sp == NULL || in == NULL || in->len <= 0)
 		return -1;
 	for(i = 0; vt_pv_names[i]; i++) {
-		if(strlen(vt_pv_names[i]) == (size_t)in->len
-				&& strncmp(vt_pv_names[i], in->s, in->len) == 0) {
+		if(vt_name_is(in->s, (size_t)in->len, vt_pv_names[i])) {
 			sp->pvp.pvn.type = PV_NAME_INTSTR;
 			sp->pvp.pvn.u.isname.type = 0;
 			sp->pvp.pvn.u.isname.name.n = i;

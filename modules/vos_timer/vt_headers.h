@@ -85,7 +85,8 @@ int vt_token_list_has(const char *body, size_t len, const char *token);
 void vt_facts_add_header(vt_timer_facts_t *f, const char *name, size_t nlen,
 		const char *body, size_t blen);
 
-/* SPEC section 3, "Timer support": a message signals timer support when it
+/* doc/ section "How session-timer headers are read": a message signals
+ * timer support when it
  * carries a well-formed Session-Expires or lists "timer" as supported or
  * required. A malformed or duplicated Session-Expires alone does not. */
 int vt_facts_timer_capable(const vt_timer_facts_t *f);

@@ -46,10 +46,4 @@ static inline int vt_heap_node_armed(const vt_heap_node_t *n)
 	return n->parent != n;
 }
 
-/* Deadline arithmetic that saturates instead of wrapping. */
-static inline uint64_t vt_deadline_add_ms(uint64_t base_ms, uint64_t delta_ms)
-{
-	return (base_ms > UINT64_MAX - delta_ms) ? UINT64_MAX : base_ms + delta_ms;
-}
-
 #endif

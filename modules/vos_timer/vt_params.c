@@ -8,7 +8,7 @@
 
 #include "vt_params.h"
 
-/* SPEC section 2. */
+/* doc/ section "Parameters". */
 const vt_params_t vt_params_default = {
 	.session_ttl_s = 600,
 	.update_segment = 2,
@@ -38,15 +38,28 @@ static const vt_param_def_t vt_param_defs[VT_P__COUNT] = {
 	[VT_P_MIN_SE] = {"min_se", 90, 86400, "90..86400 (seconds)"},
 };
 
+int vt_name_is(const char *s, size_t len, const char *name)
+{
+	return strlen(name) == len && memcmp(s, name, len) == 0;
+}
+
+int vt_name_pick(const char *s, size_t len, const char *const *names, int n)
+{
+	int i;
+
+	for(i = 0; i < n; i++)
+		if(vt_name_is(s, len, names[i]))
+			return i;
+	return -1;
+}
+
 int vt_param_lookup(const char *name, size_t len)
 {
 	int i;
 
-	for(i = 0; i < VT_P__COUNT; i++) {
-		if(strlen(vt_param_defs[i].name) == len
-				&& memcmp(vt_param_defs[i].name, name, len) == 0)
+	for(i = 0; i < VT_P__COUNT; i++)
+		if(vt_name_is(name, len, vt_param_defs[i].name))
 			return i;
-	}
 	return -1;
 }
 
@@ -213,10 +226,9 @@ static int assign_one(vt_params_t *p, const char *name, size_t nlen,
 	return id;
 }
 
-int vt_overrides_apply(vt_params_t *p, const char *s, size_t len, char *err,
-		size_t errlen)
+int vt_items_each(const char *s, size_t len, int loose, const char *what,
+		vt_item_f *f, void *arg, char *err, size_t errlen)
 {
-	vt_params_t tmp = *p;
 	const char *item, *end = s + len, *sep, *eq;
 	size_t ilen;
 
@@ -225,21 +237,40 @@ int vt_overrides_apply(vt_params_t *p, const char *s, size_t len, char *err,
 		if(sep == NULL)
 			sep = end;
 		ilen = (size_t)(sep - item);
-		trim(&item, &ilen);
-		if(ilen == 0)
-			continue;
+		if(loose) {
+			trim(&item, &ilen);
+			if(ilen == 0)
+				continue;
+		}
 		eq = memchr(item, '=', ilen);
 		if(eq == NULL) {
-			snprintf(err, errlen, "override \"%.*s\" has no '='",
+			snprintf(err, errlen, "%s \"%.*s\" has no '='", what,
 					ilen > 64 ? 64 : (int)ilen, item);
 			return -1;
 		}
-		if(assign_one(&tmp, item, (size_t)(eq - item), eq + 1,
-				   ilen - (size_t)(eq + 1 - item), "override", err, errlen)
+		if(f(item, (size_t)(eq - item), eq + 1, ilen - (size_t)(eq + 1 - item),
+				   arg, err, errlen)
 				< 0)
 			return -1;
 	}
-	if(vt_params_check_consistency(&tmp, err, errlen) < 0)
+	return 0;
+}
+
+static int override_item(const char *name, size_t nlen, const char *val,
+		size_t vlen, void *arg, char *err, size_t errlen)
+{
+	return assign_one(
+			(vt_params_t *)arg, name, nlen, val, vlen, "override", err, errlen);
+}
+
+int vt_overrides_apply(vt_params_t *p, const char *s, size_t len, char *err,
+		size_t errlen)
+{
+	vt_params_t tmp = *p;
+
+	if(vt_items_each(s, len, 1, "override", override_item, &tmp, err, errlen)
+					< 0
+			|| vt_params_check_consistency(&tmp, err, errlen) < 0)
 		return -1;
 	*p = tmp;
 	return 0;

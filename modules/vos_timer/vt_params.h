@@ -40,6 +40,21 @@ extern const vt_params_t vt_params_default;
 /* Longest message the formatting helpers below write, terminator included. */
 #define VT_ERR_LEN 192
 
+/* s[0..len) is exactly name (case-sensitive, like modparam names). */
+int vt_name_is(const char *s, size_t len, const char *name);
+/* The index of the name s[0..len) spells among names[0..n), or -1. */
+int vt_name_pick(const char *s, size_t len, const char *const *names, int n);
+
+/* "name=value;name=value" items, each handed to f with its name and value
+ * (f returns < 0 to stop: its message is in err). loose: blanks around
+ * items are trimmed and empty items skipped (overrides); strict: neither
+ * (the module's own persisted text). An item without '=' is an error
+ * naming it as a `what` item. 0, or -1 with the reason in err. */
+typedef int vt_item_f(const char *name, size_t nlen, const char *val,
+		size_t vlen, void *arg, char *err, size_t errlen);
+int vt_items_each(const char *s, size_t len, int loose, const char *what,
+		vt_item_f *f, void *arg, char *err, size_t errlen);
+
 /* Parameter id for a name (exact, case-sensitive like modparam), or -1. */
 int vt_param_lookup(const char *name, size_t len);
 const char *vt_param_name(vt_param_id_t id);

@@ -45,22 +45,6 @@ static int parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int is(const char *s, size_t len, const char *word)
-{
-	return strlen(word) == len && memcmp(s, word, len) == 0;
-}
-
-/* The index of the name v spells, or -1. */
-static int pick(const char *v, size_t vlen, const char *const *names, int n)
-{
-	int i;
-
-	for(i = 0; i < n; i++)
-		if(is(v, vlen, names[i]))
-			return i;
-	return -1;
-}
-
 enum { K_V, K_MODE, K_ANSWERED, K_DISTRUSTED, K_INVITE_SE, K_SE, K_REFRESHER,
 	K__COUNT };
 static const char *const keys[K__COUNT] = {"v", "mode", "answered",
@@ -80,7 +64,7 @@ static int state_item(vt_persist_t *p, int k, const char *v, size_t vlen)
 			const char *const m[] = {vt_mode_name(VT_MODE_NON_TIMER),
 					vt_mode_name(VT_MODE_TIMER)};
 
-			p->mode = pick(v, vlen, m, 2);
+			p->mode = vt_name_pick(v, vlen, m, 2);
 			return p->mode < 0 ? -1 : 0;
 		}
 		case K_ANSWERED:
@@ -104,70 +88,72 @@ static int state_item(vt_persist_t *p, int k, const char *v, size_t vlen)
 					vt_refresher_name(VT_REFRESHER_UAC),
 					vt_refresher_name(VT_REFRESHER_UAS)};
 
-			p->refresher = pick(v, vlen, r, 3);
+			p->refresher = vt_name_pick(v, vlen, r, 3);
 			return p->refresher < 0 ? -1 : 0;
 		}
 	}
 	return -1;
 }
 
+/* What the items read so far said (vt_persist_parse). */
+typedef struct parse_state {
+	vt_persist_t p;
+	unsigned int seen;	/* K_* items */
+	unsigned int pseen; /* settings, by vt_param_id_t */
+	char settings[VT_PERSIST_LEN];
+	size_t slen;
+} parse_state_t;
+
+static int parse_item(const char *name, size_t nlen, const char *val,
+		size_t vlen, void *arg, char *err, size_t errlen)
+{
+	parse_state_t *st = arg;
+	size_t ilen = (size_t)(val + vlen - name);
+	int k, id;
+
+	k = vt_name_pick(name, nlen, keys, K__COUNT);
+	if(k >= 0) {
+		if((st->seen & (1u << k)) || state_item(&st->p, k, val, vlen) < 0) {
+			snprintf(err, errlen, "bad or repeated item \"%.*s\"",
+					ilen > 48 ? 48 : (int)ilen, name);
+			return -1;
+		}
+		st->seen |= 1u << k;
+		return 0;
+	}
+	/* a setting: gathered for vt_overrides_apply(), which checks the
+	 * ranges and the rules between settings once all are in */
+	id = vt_param_lookup(name, nlen);
+	if(id < 0 || (st->pseen & (1u << id))
+			|| st->slen + ilen + 1 > sizeof(st->settings)) {
+		snprintf(err, errlen, "unknown or repeated item \"%.*s\"",
+				ilen > 48 ? 48 : (int)ilen, name);
+		return -1;
+	}
+	st->pseen |= 1u << id;
+	memcpy(st->settings + st->slen, name, ilen);
+	st->slen += ilen;
+	st->settings[st->slen++] = ';';
+	return 0;
+}
+
 int vt_persist_parse(const char *s, size_t len, const vt_params_t *base,
 		vt_persist_t *out, char *err, size_t errlen)
 {
-	vt_persist_t p;
-	const char *item, *end = s + len, *sep, *eq;
-	char settings[VT_PERSIST_LEN];
-	size_t ilen, slen = 0;
-	unsigned int seen = 0, pseen = 0;
-	int k, id;
+	const unsigned int needed =
+			(1u << K_V) | (1u << K_MODE) | (1u << K_ANSWERED);
+	parse_state_t st;
 
-	memset(&p, 0, sizeof(p));
-	p.params = *base;
-	for(item = s; item < end; item = sep + 1) {
-		sep = memchr(item, ';', (size_t)(end - item));
-		if(sep == NULL)
-			sep = end;
-		ilen = (size_t)(sep - item);
-		eq = memchr(item, '=', ilen);
-		if(eq == NULL) {
-			snprintf(err, errlen, "item \"%.*s\" has no '='",
-					ilen > 32 ? 32 : (int)ilen, item);
-			return -1;
-		}
-		for(k = 0; k < K__COUNT; k++)
-			if(is(item, (size_t)(eq - item), keys[k]))
-				break;
-		if(k < K__COUNT) {
-			if((seen & (1u << k))
-					|| state_item(&p, k, eq + 1, ilen - (size_t)(eq + 1 - item))
-							   < 0) {
-				snprintf(err, errlen, "bad or repeated item \"%.*s\"",
-						ilen > 48 ? 48 : (int)ilen, item);
-				return -1;
-			}
-			seen |= 1u << k;
-			continue;
-		}
-		/* a setting: gathered for vt_overrides_apply(), which checks the
-		 * ranges and the rules between settings once all are in */
-		id = vt_param_lookup(item, (size_t)(eq - item));
-		if(id < 0 || (pseen & (1u << id)) || slen + ilen + 1 > sizeof(settings)) {
-			snprintf(err, errlen, "unknown or repeated item \"%.*s\"",
-					ilen > 48 ? 48 : (int)ilen, item);
-			return -1;
-		}
-		pseen |= 1u << id;
-		memcpy(settings + slen, item, ilen);
-		slen += ilen;
-		settings[slen++] = ';';
-	}
-	if((seen & ((1u << K_V) | (1u << K_MODE) | (1u << K_ANSWERED)))
-			!= ((1u << K_V) | (1u << K_MODE) | (1u << K_ANSWERED))) {
+	memset(&st, 0, sizeof(st));
+	st.p.params = *base;
+	if(vt_items_each(s, len, 0, "item", parse_item, &st, err, errlen) < 0)
+		return -1;
+	if((st.seen & needed) != needed) {
 		snprintf(err, errlen, "v, mode or answered missing");
 		return -1;
 	}
-	if(vt_overrides_apply(&p.params, settings, slen, err, errlen) < 0)
+	if(vt_overrides_apply(&st.p.params, st.settings, st.slen, err, errlen) < 0)
 		return -1;
-	*out = p;
+	*out = st.p;
 	return 0;
 }

@@ -1,5 +1,6 @@
 /*
- * vos_timer: call policy (pure C). See vt_policy.h and SPEC section 3.
+ * vos_timer: call policy (pure C). See vt_policy.h, and doc/ section "How
+ * calls are probed" for the behaviour it implements.
  *
  * The state lives in a few flags (state, dead_reason, probe_k, confirmed,
  * pending, grace_probe); schedule() derives the one next deadline and its
@@ -7,7 +8,7 @@
  */
 #include <string.h>
 
-#include "vt_heap.h"
+#include "vt_clock.h"
 #include "vt_policy.h"
 
 void vt_policy_init(vt_policy_t *pc, const vt_params_t *params,
@@ -204,7 +205,9 @@ void vt_policy_restore(vt_policy_t *pc, const vt_params_t *params,
 			now_ms > elapsed_ms ? now_ms - elapsed_ms : 1);
 	if(pc->cap_ms != VT_NO_DEADLINE) {
 		cap_ms = (uint64_t)pc->params.no_timer_limit_s * 1000;
-		pc->cap_ms = elapsed_ms >= cap_ms ? now_ms : now_ms + (cap_ms - elapsed_ms);
+		pc->cap_ms = elapsed_ms >= cap_ms
+							 ? now_ms
+							 : vt_deadline_add_ms(now_ms, cap_ms - elapsed_ms);
 	}
 	i_ms = vt_policy_interval_ms(pc);
 	if(vt_policy_probing(pc) && elapsed_ms + pc->lead_ms >= i_ms) {
@@ -220,7 +223,7 @@ void vt_policy_distrust(vt_policy_t *pc, uint64_t now_ms)
 {
 	pc->distrusted = 1;
 	if(pc->state != VT_ST_ACTIVE && pc->state != VT_ST_GRACE)
-		return; /* early: answered() sets the cap */
+		return; /* early: vt_policy_answered() sets the cap */
 	if(pc->cap_ms == VT_NO_DEADLINE && pc->params.no_timer_limit_s > 0) {
 		pc->cap_ms = vt_deadline_add_ms(pc->answered_ms,
 				(uint64_t)pc->params.no_timer_limit_s * 1000);

@@ -3,7 +3,8 @@
  * facts and an event (answered, deadline reached, probe answered, refresh
  * relayed), update the call's state, its next deadline and the action due
  * then. No Kamailio headers, no clocks (time comes in as now_ms), no I/O:
- * Check tests drive it directly. SPEC section 3 is the contract.
+ * Check tests drive it directly. doc/ section "How calls are probed" is
+ * the contract.
  *
  * Timer mode, with I = session_ttl / update_segment and t_c the window start
  * (the answer, then each confirmation of both legs):
@@ -27,9 +28,8 @@
 
 #include <stdint.h>
 
+#include "vt_clock.h"
 #include "vt_params.h"
-
-#define VT_NO_DEADLINE UINT64_MAX
 
 /* After asking the dialog module to end a call, how long to wait for the
  * dialog to report its end before trying again, and how many tries. */
@@ -84,7 +84,7 @@ typedef struct vt_decision {
 } vt_decision_t;
 
 /* A call's settings, packed (every vt_params.c range fits): a record is
- * kept per managed call, and SPEC section 4 allows 256 bytes of shm per
+ * kept per managed call, and the module's budget (doc/ section "Cost and benchmarks") is 256 bytes of shm per
  * call. vt_policy_params() gives them back as a vt_params_t. */
 typedef struct vt_cparams {
 	uint32_t session_ttl_s;

@@ -1,19 +1,22 @@
 /*
  * vos_timer: RPC. Reads copies of the store (never its records), so the ctl
- * process holds the store lock only while copying.
+ * process holds the store lock only while copying; vos_timer.hangup also
+ * turns a record to teardown under the lock, then runs the teardown (BYEs,
+ * event route) here in the RPC process, without the lock.
  */
 #include "../../core/dprint.h"
 #include "../../core/receive.h"
 #include "../../core/rpc.h"
 
-#include "vt_dialog.h"
+#include "vt_clock.h"
 #include "vt_headers.h"
 #include "vt_policy.h"
-#include "vt_probe.h"
 #include "vt_rpc.h"
 #include "vt_settings.h"
 #include "vt_stats.h"
 #include "vt_store.h"
+#include "vt_teardown.h"
+#include "vt_tm.h"
 
 static const char *vt_rpc_stats_doc[] = {
 		"Managed calls now (by mode and state), probes, teardowns by reason, "
@@ -184,31 +187,29 @@ static void vt_rpc_hangup(rpc_t *rpc, void *ctx)
 	str callid = STR_NULL;
 	vt_job_t job;
 	void *h;
-	int r;
 
 	if(scan_callid(rpc, ctx, &callid) < 0)
 		return;
-	r = vt_store_hangup(&callid, VT_REASON_ADMIN, vt_now_ms(), &job);
-	switch(r) {
-		case 0:
-			rpc->fault(ctx, 404, "No managed call with this Call-ID");
-			return;
-		case -1:
+	switch(vt_store_hangup(&callid, VT_REASON_ADMIN, vt_now_ms(), &job)) {
+		case VT_SR_DONE:
+			break;
+		case VT_SR_ENDING:
 			rpc->fault(ctx, 409, "The call is already being ended");
 			return;
-		case -2:
+		case VT_SR_EARLY:
 			rpc->fault(ctx, 409, "The call is not answered yet");
 			return;
-		case -3:
+		case VT_SR_NOMEM:
 			rpc->fault(ctx, 500, "Out of memory");
 			return;
-		default:
-			break;
+		default: /* VT_SR_NONE */
+			rpc->fault(ctx, 404, "No managed call with this Call-ID");
+			return;
 	}
 	LM_NOTICE("call-id [%.*s]: vos_timer.hangup\n", callid.len, callid.s);
 	/* The same teardown as a deadline's, run here in the RPC process; the
 	 * store lock is not held. */
-	vt_dialog_end(&job);
+	vt_teardown_run(&job);
 	vt_store_job_clean(&job);
 	ksr_msg_env_reset(); /* what the routes set here (see vt_timer.c) */
 	if(rpc->add(ctx, "{", &h) < 0) {
@@ -246,14 +247,9 @@ static void vt_rpc_set(rpc_t *rpc, void *ctx)
 			vt_param_name(id), vt_params_get(&before, id),
 			vt_params_get(&after, id));
 	if(id == VT_P_SESSION_TTL || id == VT_P_UPDATE_SEGMENT) {
-		unsigned long long i_ms = (unsigned long long)after.session_ttl_s
-								  * 1000 / after.update_segment;
-		unsigned int fr_ms = vt_probe_timeout_ms();
-		if(fr_ms > i_ms)
-			LM_WARN("tm fr_timer (%u ms) is longer than the new probe interval "
-					"session_ttl/update_segment (%llu ms): a probe may still "
-					"be pending when the next is due (it is not stacked)\n",
-					fr_ms, i_ms);
+		vt_tm_check_interval((uint64_t)after.session_ttl_s * 1000
+									 / after.update_segment,
+				"new ");
 	}
 	if(rpc->add(ctx, "{", &h) < 0) {
 		rpc->fault(ctx, 500, "Server failure");

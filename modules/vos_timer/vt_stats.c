@@ -6,6 +6,7 @@
 #include "../../core/dprint.h"
 #include "../../core/mem/shm_mem.h"
 
+#include "vt_clock.h"
 #include "vt_hist.h"
 #include "vt_stats.h"
 #include "vt_store.h"

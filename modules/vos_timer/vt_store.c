@@ -5,13 +5,13 @@
  */
 #include <stddef.h>
 #include <string.h>
-#include <time.h>
 
 #include "../../core/dprint.h"
 #include "../../core/locking.h"
 #include "../../core/mem/mem.h"
 #include "../../core/mem/shm_mem.h"
 
+#include "vt_clock.h"
 #include "vt_heap.h"
 #include "vt_store.h"
 
@@ -56,22 +56,6 @@ static vt_store_t *vt_store = NULL;
 #define call_of_node(n) \
 	((vt_call_t *)((char *)(n)-offsetof(vt_call_t, hn)))
 
-uint64_t vt_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t vt_now_unix_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int vt_store_init(void)
 {
 	vt_store = shm_malloc(sizeof(*vt_store));
@@ -115,7 +99,7 @@ static unsigned int slot_of(vt_dlg_key_t key)
 
 /* Under lock. Returns the link pointing at the record, or at the NULL
  * ending the slot's chain. */
-static vt_call_t **find_link(vt_dlg_key_t key)
+static vt_call_t **find_link_locked(vt_dlg_key_t key)
 {
 	vt_call_t **link = &vt_store->slots[slot_of(key)];
 
@@ -146,7 +130,7 @@ static int callid_is(const vt_call_t *c, const str *callid)
 }
 
 /* Under lock: the first record (newest linked) with this Call-ID. */
-static vt_call_t *find_callid(const str *callid)
+static vt_call_t *find_callid_locked(const str *callid)
 {
 	uint32_t h = callid_hash(callid->s, callid->len);
 	vt_call_t *c = vt_store->by_callid[h & (VT_HASH_SIZE - 1)];
@@ -175,7 +159,7 @@ static vt_call_t *call_alloc(const str *callid)
 	return c;
 }
 
-static void count(const vt_call_t *c, int delta)
+static void count_locked(const vt_call_t *c, int delta)
 {
 	vt_store_counts_t *k = &vt_store->counts;
 
@@ -199,7 +183,7 @@ static void count(const vt_call_t *c, int delta)
 }
 
 /* Under lock: make the heap agree with c->pol.next_ms. */
-static void rearm(vt_call_t *c)
+static void rearm_locked(vt_call_t *c)
 {
 	if(vt_heap_node_armed(&c->hn))
 		vt_heap_remove(&vt_store->heap, &c->hn);
@@ -208,32 +192,32 @@ static void rearm(vt_call_t *c)
 }
 
 /* Link a new record (built outside the lock) unless its call is already
- * managed: 1 linked (armed, and counted as restored if asked), 0 already
- * there (c freed). */
-static int insert_new(vt_call_t *c, int restored)
+ * managed: DONE (linked, armed, and counted as restored if asked), or
+ * EXISTS (c freed). */
+static vt_sr_t insert_new(vt_call_t *c, int restored)
 {
 	vt_call_t **link, **clink;
 
 	lock_get(&vt_store->lock);
-	link = find_link(c->key);
+	link = find_link_locked(c->key);
 	if(*link != NULL) {
 		lock_release(&vt_store->lock);
 		shm_free(c);
-		return 0;
+		return VT_SR_EXISTS;
 	}
 	*link = c;
 	clink = &vt_store->by_callid[c->callid_hash & (VT_HASH_SIZE - 1)];
 	c->cnext = *clink;
 	*clink = c;
-	count(c, +1);
-	rearm(c);
+	count_locked(c, +1);
+	rearm_locked(c);
 	if(restored)
 		vt_store->counts.restored++;
 	lock_release(&vt_store->lock);
-	return 1;
+	return VT_SR_DONE;
 }
 
-int vt_store_manage(vt_dlg_key_t key, const str *callid,
+vt_sr_t vt_store_manage(vt_dlg_key_t key, const str *callid,
 		const vt_params_t *params, vt_mode_t mode, uint32_t invite_se_s,
 		uint32_t probe_timeout_ms, uint64_t now_ms)
 {
@@ -242,7 +226,7 @@ int vt_store_manage(vt_dlg_key_t key, const str *callid,
 	/* Allocate outside the lock; most calls are new. */
 	c = call_alloc(callid);
 	if(c == NULL)
-		return -1;
+		return VT_SR_NOMEM;
 	c->key = key;
 	c->invite_se_s = invite_se_s;
 	vt_policy_init(&c->pol, params, mode, probe_timeout_ms);
@@ -253,58 +237,58 @@ int vt_store_manage(vt_dlg_key_t key, const str *callid,
 
 /* Under lock: the 2xx's facts onto an early record (already uncounted),
  * then count and arm it as answered. */
-static void answer_record(vt_call_t *c, const vt_answer_t *ans, uint64_t now_ms)
+static void answer_locked(vt_call_t *c, const vt_answer_t *ans, uint64_t now_ms)
 {
 	c->se_s = ans->se_s;
 	c->refresher = ans->refresher;
 	vt_policy_answered(&c->pol, ans->se_s > 0, now_ms);
-	count(c, +1);
-	rearm(c);
+	count_locked(c, +1);
+	rearm_locked(c);
 }
 
-int vt_store_answered(
+vt_sr_t vt_store_answered(
 		vt_dlg_key_t key, const vt_answer_t *ans, uint64_t now_ms)
 {
 	vt_call_t *c;
-	int ret = 0;
+	vt_sr_t ret = VT_SR_NONE;
 
 	lock_get(&vt_store->lock);
-	c = *find_link(key);
+	c = *find_link_locked(key);
 	if(c != NULL && c->pol.state == VT_ST_EARLY) {
-		count(c, -1);
-		answer_record(c, ans, now_ms);
-		ret = 1;
+		count_locked(c, -1);
+		answer_locked(c, ans, now_ms);
+		ret = VT_SR_DONE;
 	}
 	lock_release(&vt_store->lock);
 	return ret;
 }
 
-int vt_store_persist_facts(vt_dlg_key_t key, uint64_t now_ms,
+vt_sr_t vt_store_persist_facts(vt_dlg_key_t key, uint64_t now_ms,
 		uint64_t now_unix_ms, vt_persist_t *out)
 {
 	vt_call_t *c;
 	uint64_t age;
-	int ret = 0;
+	vt_sr_t ret = VT_SR_NONE;
 
 	lock_get(&vt_store->lock);
-	c = *find_link(key);
+	c = *find_link_locked(key);
 	if(c != NULL && c->pol.answered_ms != 0) {
 		memset(out, 0, sizeof(*out));
 		vt_policy_params(&c->pol, &out->params);
 		out->mode = c->pol.mode;
 		out->distrusted = c->pol.distrusted;
-		age = now_ms > c->pol.answered_ms ? now_ms - c->pol.answered_ms : 0;
-		out->answered_unix_ms = now_unix_ms > age ? now_unix_ms - age : 0;
+		age = vt_ms_since(now_ms, c->pol.answered_ms);
+		out->answered_unix_ms = vt_ms_since(now_unix_ms, age);
 		out->invite_se_s = c->invite_se_s;
 		out->se_s = c->se_s;
 		out->refresher = c->refresher;
-		ret = 1;
+		ret = VT_SR_DONE;
 	}
 	lock_release(&vt_store->lock);
 	return ret;
 }
 
-int vt_store_restore(vt_dlg_key_t key, const str *callid,
+vt_sr_t vt_store_restore(vt_dlg_key_t key, const str *callid,
 		const vt_persist_t *p, uint64_t elapsed_ms, uint32_t probe_timeout_ms,
 		uint64_t now_ms)
 {
@@ -312,7 +296,7 @@ int vt_store_restore(vt_dlg_key_t key, const str *callid,
 
 	c = call_alloc(callid);
 	if(c == NULL)
-		return -1;
+		return VT_SR_NOMEM;
 	c->key = key;
 	c->invite_se_s = p->invite_se_s;
 	c->se_s = p->se_s;
@@ -326,7 +310,7 @@ int vt_store_restore(vt_dlg_key_t key, const str *callid,
 }
 
 /* Under lock. */
-static void unlink_free(vt_call_t **link)
+static void unlink_free_locked(vt_call_t **link)
 {
 	vt_call_t *c = *link;
 	vt_call_t **clink =
@@ -338,44 +322,44 @@ static void unlink_free(vt_call_t **link)
 	*clink = c->cnext;
 	if(vt_heap_node_armed(&c->hn))
 		vt_heap_remove(&vt_store->heap, &c->hn);
-	count(c, -1);
+	count_locked(c, -1);
 	shm_free(c);
 }
 
-int vt_store_release(vt_dlg_key_t key)
+vt_sr_t vt_store_release(vt_dlg_key_t key)
 {
 	vt_call_t **link;
-	int ret = 0;
+	vt_sr_t ret = VT_SR_NONE;
 
 	/* At shutdown the dialog module destroys its dialogs (DLGCB_DESTROY)
 	 * after this module's mod_destroy has freed the store. */
 	if(vt_store == NULL)
-		return 0;
+		return VT_SR_NONE;
 	lock_get(&vt_store->lock);
-	link = find_link(key);
+	link = find_link_locked(key);
 	/* a call the module is ending is released when its BYEs are done
 	 * (the dialog module's DLGCB_TERMINATED comes before they are sent) */
 	if(*link != NULL && (*link)->held == NULL) {
-		unlink_free(link);
-		ret = 1;
+		unlink_free_locked(link);
+		ret = VT_SR_DONE;
 	}
 	lock_release(&vt_store->lock);
 	return ret;
 }
 
-int vt_store_teardown_hold(vt_dlg_key_t key, void *dlg)
+vt_sr_t vt_store_teardown_hold(vt_dlg_key_t key, void *dlg)
 {
 	vt_call_t *c;
-	int ret = 0;
+	vt_sr_t ret = VT_SR_NONE;
 
 	lock_get(&vt_store->lock);
-	c = *find_link(key);
+	c = *find_link_locked(key);
 	if(c != NULL && c->pol.state == VT_ST_TEARDOWN && c->held == NULL) {
 		c->held = dlg;
 		c->bye_pending = 0;
 		c->bye_retry = 0;
 		c->bye_busy = 1;
-		ret = 1;
+		ret = VT_SR_DONE;
 	}
 	lock_release(&vt_store->lock);
 	return ret;
@@ -393,7 +377,7 @@ static void *settle_locked(vt_call_t **link)
 			|| c->bye_retry)
 		return NULL;
 	dlg = c->held;
-	unlink_free(link);
+	unlink_free_locked(link);
 	return dlg;
 }
 
@@ -402,7 +386,7 @@ void vt_store_bye_sent(vt_dlg_key_t key, unsigned int legs)
 	vt_call_t *c;
 
 	lock_get(&vt_store->lock);
-	c = *find_link(key);
+	c = *find_link_locked(key);
 	if(c != NULL && c->held != NULL)
 		c->bye_pending |= (uint8_t)legs;
 	lock_release(&vt_store->lock);
@@ -414,7 +398,7 @@ void *vt_store_bye_done(vt_dlg_key_t key, unsigned int leg, int again)
 	void *dlg = NULL;
 
 	lock_get(&vt_store->lock);
-	link = find_link(key);
+	link = find_link_locked(key);
 	if(*link != NULL && (*link)->held != NULL) {
 		(*link)->bye_pending &= (uint8_t)~leg;
 		if(again)
@@ -431,7 +415,7 @@ void *vt_store_teardown_settle(vt_dlg_key_t key)
 	void *dlg = NULL;
 
 	lock_get(&vt_store->lock);
-	link = find_link(key);
+	link = find_link_locked(key);
 	if(*link != NULL && (*link)->held != NULL) {
 		(*link)->bye_busy = 0;
 		dlg = settle_locked(link);
@@ -440,17 +424,8 @@ void *vt_store_teardown_settle(vt_dlg_key_t key)
 	return dlg;
 }
 
-/* Under lock: copy what the timer process needs to act on the call. */
 /* A record's state for RPC and the teardown event (not its Call-ID). */
-/* now_ms - since_ms, 0 if since is later: the caller may have read the
- * clock before taking the lock, and a call answered meanwhile by another
- * process is younger than "now" (its age must not wrap to a huge one). */
-static uint64_t age_ms(uint64_t now_ms, uint64_t since_ms)
-{
-	return now_ms > since_ms ? now_ms - since_ms : 0;
-}
-
-static void view_fill(vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
+static void view_fill_locked(vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
 {
 	uint64_t since = c->pol.answered_ms ? c->pol.answered_ms : c->pol.window_ms;
 
@@ -458,7 +433,7 @@ static void view_fill(vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
 	v->state = c->pol.state;
 	v->next_action = c->pol.next_action;
 	v->reason = c->pol.reason;
-	v->age_ms = age_ms(now_ms, since);
+	v->age_ms = vt_ms_since(now_ms, since);
 	v->next_in_ms = c->pol.next_ms == VT_NO_DEADLINE
 							  ? -1
 							  : (c->pol.next_ms > now_ms
@@ -471,7 +446,7 @@ static void view_fill(vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
 	v->probes_confirmed = c->pol.probes_confirmed;
 	v->probes_failed = c->pol.probes_failed;
 	v->window_age_ms = c->pol.answered_ms
-								 ? (int64_t)age_ms(now_ms, c->pol.window_ms)
+								 ? (int64_t)vt_ms_since(now_ms, c->pol.window_ms)
 								 : -1;
 	v->invite_se_s = c->invite_se_s;
 	v->se_s = c->se_s;
@@ -480,7 +455,7 @@ static void view_fill(vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
 	v->lead_ms = c->pol.lead_ms;
 }
 
-static int job_fill(vt_job_t *job, const vt_call_t *c, vt_action_t act,
+static int job_fill_locked(vt_job_t *job, const vt_call_t *c, vt_action_t act,
 		vt_reason_t reason, uint64_t now_ms)
 {
 	size_t n = (size_t)c->callid_len;
@@ -501,7 +476,7 @@ static int job_fill(vt_job_t *job, const vt_call_t *c, vt_action_t act,
 	job->callid.s = job->mem;
 	job->callid.len = c->callid_len;
 	if(act == VT_ACT_TEARDOWN) {
-		view_fill(&job->view, c, now_ms);
+		view_fill_locked(&job->view, c, now_ms);
 		job->view.callid = job->callid;
 	}
 	return 0;
@@ -514,26 +489,26 @@ void vt_store_job_clean(vt_job_t *job)
 	memset(job, 0, sizeof(*job));
 }
 
-int vt_store_next_due(uint64_t now_ms, vt_job_t *job)
+vt_sr_t vt_store_next_due(uint64_t now_ms, vt_job_t *job)
 {
 	uint64_t due;
 	vt_heap_node_t *n;
 	vt_call_t *c;
 	vt_decision_t d;
-	int ret = 0;
+	vt_sr_t ret = VT_SR_NONE;
 
 	lock_get(&vt_store->lock);
 	while((n = vt_heap_min(&vt_store->heap)) != NULL && n->deadline_ms <= now_ms) {
 		c = call_of_node(n);
 		due = n->deadline_ms;
 		vt_heap_remove(&vt_store->heap, n);
-		count(c, -1);
+		count_locked(c, -1);
 		d = vt_policy_on_deadline(&c->pol, now_ms);
-		count(c, +1);
-		rearm(c);
+		count_locked(c, +1);
+		rearm_locked(c);
 		if(d.action == VT_ACT_NONE)
 			continue;
-		if(job_fill(job, c, d.action, d.reason, now_ms) < 0) {
+		if(job_fill_locked(job, c, d.action, d.reason, now_ms) < 0) {
 			/* Out of pkg memory: the action is lost, not the call - its
 			 * next deadline is armed. Probes not sent are unanswered, not
 			 * pending (or no later round would probe those legs again);
@@ -541,26 +516,26 @@ int vt_store_next_due(uint64_t now_ms, vt_job_t *job)
 			LM_ERR("call-id [%.*s]: cannot run %s now\n", c->callid_len,
 					c->strs, vt_action_name(d.action));
 			if(d.action == VT_ACT_PROBE) {
-				count(c, -1);
+				count_locked(c, -1);
 				if(d.legs & VT_LEG_CALLER)
 					vt_policy_probe_result(
 							&c->pol, VT_LEG_CALLER, VT_PROBE_UNSENT, now_ms);
 				if(d.legs & VT_LEG_CALLEE)
 					vt_policy_probe_result(
 							&c->pol, VT_LEG_CALLEE, VT_PROBE_UNSENT, now_ms);
-				count(c, +1);
-				rearm(c);
+				count_locked(c, +1);
+				rearm_locked(c);
 			} else if(d.action == VT_ACT_FORGET) {
 				/* a held dialog reference must still go back: a job
 				 * without strings carries it */
 				void *held = c->held;
 
-				unlink_free(find_link(c->key));
+				unlink_free_locked(find_link_locked(c->key));
 				if(held != NULL) {
 					memset(job, 0, sizeof(*job));
 					job->action = VT_ACT_FORGET;
 					job->held = held;
-					ret = 1;
+					ret = VT_SR_DONE;
 					break;
 				}
 			}
@@ -580,46 +555,65 @@ int vt_store_next_due(uint64_t now_ms, vt_job_t *job)
 			job->legs = c->bye_retry | c->bye_pending;
 		}
 		if(d.action == VT_ACT_FORGET)
-			unlink_free(find_link(c->key));
-		ret = 1;
+			unlink_free_locked(find_link_locked(c->key));
+		ret = VT_SR_DONE;
 		break;
 	}
 	lock_release(&vt_store->lock);
 	return ret;
 }
 
-/* Run a policy event on one call under the lock and re-arm it. */
-#define VT_STORE_EVENT(key, stmt)           \
-	do {                                    \
-		vt_call_t *c;                       \
-		if(vt_store == NULL)                \
-			return 0; /* shutting down */   \
-		lock_get(&vt_store->lock);          \
-		c = *find_link(key);                \
-		if(c != NULL) {                     \
-			count(c, -1);                   \
-			stmt;                           \
-			count(c, +1);                   \
-			rearm(c);                       \
-		}                                   \
-		lock_release(&vt_store->lock);      \
-		return c != NULL;                   \
-	} while(0)
+typedef enum vt_call_event {
+	VT_EV_PROBE_RESULT,
+	VT_EV_REFRESHED,
+	VT_EV_DISTRUST
+} vt_call_event_t;
 
-int vt_store_probe_result(
+/* Run a policy event on one call under the lock, then count and arm it
+ * again. leg and code: VT_EV_PROBE_RESULT only. */
+static vt_sr_t call_event(vt_dlg_key_t key, vt_call_event_t ev,
+		unsigned int leg, int code, uint64_t now_ms)
+{
+	vt_call_t *c;
+
+	if(vt_store == NULL)
+		return VT_SR_NONE; /* shutting down */
+	lock_get(&vt_store->lock);
+	c = *find_link_locked(key);
+	if(c != NULL) {
+		count_locked(c, -1);
+		switch(ev) {
+			case VT_EV_PROBE_RESULT:
+				vt_policy_probe_result(&c->pol, leg, code, now_ms);
+				break;
+			case VT_EV_REFRESHED:
+				vt_policy_refreshed(&c->pol, now_ms);
+				break;
+			case VT_EV_DISTRUST:
+				vt_policy_distrust(&c->pol, now_ms);
+				break;
+		}
+		count_locked(c, +1);
+		rearm_locked(c);
+	}
+	lock_release(&vt_store->lock);
+	return c != NULL ? VT_SR_DONE : VT_SR_NONE;
+}
+
+vt_sr_t vt_store_probe_result(
 		vt_dlg_key_t key, unsigned int leg, int code, uint64_t now_ms)
 {
-	VT_STORE_EVENT(key, vt_policy_probe_result(&c->pol, leg, code, now_ms));
+	return call_event(key, VT_EV_PROBE_RESULT, leg, code, now_ms);
 }
 
-int vt_store_refreshed(vt_dlg_key_t key, uint64_t now_ms)
+vt_sr_t vt_store_refreshed(vt_dlg_key_t key, uint64_t now_ms)
 {
-	VT_STORE_EVENT(key, vt_policy_refreshed(&c->pol, now_ms));
+	return call_event(key, VT_EV_REFRESHED, 0, 0, now_ms);
 }
 
-int vt_store_distrust(vt_dlg_key_t key, uint64_t now_ms)
+vt_sr_t vt_store_distrust(vt_dlg_key_t key, uint64_t now_ms)
 {
-	VT_STORE_EVENT(key, vt_policy_distrust(&c->pol, now_ms));
+	return call_event(key, VT_EV_DISTRUST, 0, 0, now_ms);
 }
 
 static int set_flag(vt_dlg_key_t key, uint8_t flag)
@@ -628,7 +622,7 @@ static int set_flag(vt_dlg_key_t key, uint8_t flag)
 	int first = 0;
 
 	lock_get(&vt_store->lock);
-	c = *find_link(key);
+	c = *find_link_locked(key);
 	if(c != NULL && !(c->flags & flag)) {
 		c->flags |= flag;
 		first = 1;
@@ -647,34 +641,34 @@ int vt_store_first_send_failure(vt_dlg_key_t key)
 	return set_flag(key, VT_F_SEND_FAIL_LOGGED);
 }
 
-int vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
+vt_sr_t vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
 		vt_job_t *job)
 {
 	vt_call_t *c;
 	vt_action_t act;
-	int ret;
+	vt_sr_t ret;
 
 	lock_get(&vt_store->lock);
 	/* The first record with this Call-ID is the call: another dialog that
 	 * happens to share the Call-ID is never ended in its place. */
-	c = find_callid(callid);
+	c = find_callid_locked(callid);
 	if(c == NULL)
-		ret = 0;
+		ret = VT_SR_NONE;
 	else if(c->pol.state == VT_ST_EARLY)
-		ret = -2; /* the dialog module cannot end an unanswered call */
+		ret = VT_SR_EARLY; /* the dialog module cannot end it */
 	else if(c->pol.state == VT_ST_TEARDOWN)
-		ret = -1;
-	else if(job_fill(job, c, VT_ACT_TEARDOWN, reason, now_ms) < 0)
-		ret = -3; /* nothing changed: the caller may try again */
+		ret = VT_SR_ENDING;
+	else if(job_fill_locked(job, c, VT_ACT_TEARDOWN, reason, now_ms) < 0)
+		ret = VT_SR_NOMEM; /* nothing changed: the caller may try again */
 	else {
-		count(c, -1);
+		count_locked(c, -1);
 		act = vt_policy_hangup_now(&c->pol, reason, now_ms);
-		count(c, +1);
-		rearm(c);
-		ret = 1;
+		count_locked(c, +1);
+		rearm_locked(c);
+		ret = VT_SR_DONE;
 		if(act != VT_ACT_TEARDOWN) { /* not reached: checked above */
 			vt_store_job_clean(job);
-			ret = -1;
+			ret = VT_SR_ENDING;
 		}
 	}
 	lock_release(&vt_store->lock);
@@ -690,14 +684,14 @@ void vt_store_counts(vt_store_counts_t *out)
 
 static int old_enough(const vt_call_t *c, uint64_t now_ms, uint64_t min_age_ms)
 {
-	return age_ms(now_ms, c->pol.answered_ms ? c->pol.answered_ms
+	return vt_ms_since(now_ms, c->pol.answered_ms ? c->pol.answered_ms
 											 : c->pol.window_ms)
 		   >= min_age_ms;
 }
 
 /* Under lock: append a copy of c to v (room checked by the caller).
  * 0, or -1 out of pkg memory. */
-static int view_add(
+static int view_add_locked(
 		vt_call_view_t *v, int *n, const vt_call_t *c, uint64_t now_ms)
 {
 	vt_call_view_t *e = &v[*n];
@@ -708,7 +702,7 @@ static int view_add(
 	memcpy(e->callid.s, c->strs, c->callid_len);
 	e->callid.s[c->callid_len] = '\0';
 	e->callid.len = c->callid_len;
-	view_fill(e, c, now_ms);
+	view_fill_locked(e, c, now_ms);
 	(*n)++;
 	return 0;
 }
@@ -770,7 +764,7 @@ int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, const str *callid,
 			c = c->cnext)
 		if(c->callid_hash == h && callid_is(c, callid)
 				&& old_enough(c, now_ms, min_age_ms))
-			failed = view_add(v, &n, c, now_ms) < 0;
+			failed = view_add_locked(v, &n, c, now_ms) < 0;
 	lock_release(&vt_store->lock);
 	return views_out(v, n, failed, out);
 }
@@ -815,7 +809,7 @@ int vt_store_list(uint64_t now_ms, uint64_t min_age_ms, unsigned int offset,
 				if(skip > 0)
 					skip--;
 				else
-					failed = view_add(v, &n, c, now_ms) < 0;
+					failed = view_add_locked(v, &n, c, now_ms) < 0;
 			}
 		}
 		lock_release(&vt_store->lock);

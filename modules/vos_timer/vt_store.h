@@ -52,7 +52,7 @@ const char *vt_view_leg_state(const vt_call_view_t *v, unsigned int leg);
 const char *vt_view_next_reason(const vt_call_view_t *v);
 
 /* Work for the timer process, copied out of a record under the lock. The
- * strings live in one pkg block (vt_job_clean frees it). */
+ * strings live in one pkg block (vt_store_job_clean() frees it). */
 typedef struct vt_job {
 	vt_action_t action;
 	vt_reason_t reason;
@@ -87,46 +87,59 @@ typedef struct vt_store_counts {
 	unsigned int restored; /* calls re-armed after a restart (since start) */
 } vt_store_counts_t;
 
+/* What a store function did with the call it was given: one meaning per
+ * value, whichever function returns it. */
+typedef enum vt_sr {
+	VT_SR_NOMEM = -3,  /* out of memory: nothing changed */
+	VT_SR_EARLY = -2,  /* not answered yet, so it cannot be ended */
+	VT_SR_ENDING = -1, /* the module is ending it already */
+	VT_SR_NONE = 0,	   /* no such call, or nothing to do */
+	VT_SR_DONE = 1,	   /* done */
+	VT_SR_EXISTS = 2   /* already managed: nothing changed */
+} vt_sr_t;
+
 int vt_store_init(void);
 void vt_store_destroy(void);
 
 /* Put a call under management (initial INVITE). invite_se_s: the
- * Session-Expires forwarded with the INVITE (0: none). 1: new record, 0:
- * already managed (nothing changed), -1: out of memory. */
-int vt_store_manage(vt_dlg_key_t key, const str *callid,
+ * Session-Expires forwarded with the INVITE (0: none). DONE (a new
+ * record), EXISTS or NOMEM. */
+vt_sr_t vt_store_manage(vt_dlg_key_t key, const str *callid,
 		const vt_params_t *params, vt_mode_t mode, uint32_t invite_se_s,
 		uint32_t probe_timeout_ms, uint64_t now_ms);
 
-/* The call was answered: start its deadlines. 1 done, 0 unknown call or
- * already answered. */
-int vt_store_answered(vt_dlg_key_t key,
+/* The call was answered: start its deadlines. DONE, or NONE (unknown
+ * call, or answered already). */
+vt_sr_t vt_store_answered(vt_dlg_key_t key,
 		const vt_answer_t *ans, uint64_t now_ms);
 /* An answered call's lasting facts for vt_persist_format(), with the
- * answer time on the wall clock (now_unix_ms: the wall clock now). 1
- * filled, 0 unknown or unanswered call. */
-int vt_store_persist_facts(vt_dlg_key_t key, uint64_t now_ms,
+ * answer time on the wall clock (now_unix_ms: the wall clock now). DONE
+ * (*out filled), or NONE (unknown or unanswered call). */
+vt_sr_t vt_store_persist_facts(vt_dlg_key_t key, uint64_t now_ms,
 		uint64_t now_unix_ms, vt_persist_t *out);
 
 /* A call the dialog module loaded from its database after a restart, with
  * the facts stored for it (vt_policy_restore): answered elapsed_ms ago.
- * 1 re-armed, 0 already managed, -1 out of memory. */
-int vt_store_restore(vt_dlg_key_t key, const str *callid,
+ * DONE (re-armed), EXISTS or NOMEM. */
+vt_sr_t vt_store_restore(vt_dlg_key_t key, const str *callid,
 		const vt_persist_t *p, uint64_t elapsed_ms, uint32_t probe_timeout_ms,
 		uint64_t now_ms);
 
 /* The call's INVITE or 2xx carried an untrusted Session-Expires or
- * Min-SE: it keeps the no_timer_limit cap in any mode. */
-int vt_store_distrust(vt_dlg_key_t key, uint64_t now_ms);
+ * Min-SE: it keeps the no_timer_limit cap in any mode. DONE or NONE
+ * (unknown call). */
+vt_sr_t vt_store_distrust(vt_dlg_key_t key, uint64_t now_ms);
 
 /* A probe of leg (VT_LEG_*) ended with final code (VT_PROBE_UNSENT: could
  * not be sent). Runs in whatever process tm completes the probe in; the
  * resulting action, if any, is due at once and run by the timer process.
- * 1 recorded, 0 unknown call (ended meanwhile: ignored). */
-int vt_store_probe_result(
+ * DONE, or NONE (unknown call: it ended meanwhile; ignored). */
+vt_sr_t vt_store_probe_result(
 		vt_dlg_key_t key, unsigned int leg, int code, uint64_t now_ms);
 
-/* A re-INVITE/UPDATE of the call got a 2xx through the proxy. */
-int vt_store_refreshed(vt_dlg_key_t key, uint64_t now_ms);
+/* A re-INVITE/UPDATE of the call got a 2xx through the proxy. DONE or
+ * NONE (unknown call). */
+vt_sr_t vt_store_refreshed(vt_dlg_key_t key, uint64_t now_ms);
 
 /* The callee sent an in-dialog request: its CSeq space is known to the
  * caller from now on (see vt_probe.c). */
@@ -136,17 +149,19 @@ void vt_store_callee_requested(vt_dlg_key_t key);
  * the caller log such a failure once per call. */
 int vt_store_first_send_failure(vt_dlg_key_t key);
 
-/* Drop a call's record (call ended). 1 dropped, 0 unknown. */
-int vt_store_release(vt_dlg_key_t key);
+/* Drop a call's record (call ended). DONE, or NONE (unknown call, or one
+ * the module is ending, which goes when its BYEs are done). */
+vt_sr_t vt_store_release(vt_dlg_key_t key);
 
 /* Ending a call (teardown jobs), so that a BYE that could not be sent is
  * sent again. The record, in teardown, keeps the dialog reference dlg
- * (the caller's; it must not release it when 1 is returned, 0: not kept)
+ * (the caller's; it must not release it when DONE is returned; NONE: not
+ * kept)
  * and is not released by the dialog module's callbacks while held; its
  * BYEs are tracked per leg. The retry jobs carry the legs to send again
  * and the dialog; the reference comes back (non-NULL return) when the
  * last BYE is done: the record is gone then, the caller releases it. */
-int vt_store_teardown_hold(vt_dlg_key_t key, void *dlg);
+vt_sr_t vt_store_teardown_hold(vt_dlg_key_t key, void *dlg);
 void vt_store_bye_sent(vt_dlg_key_t key, unsigned int legs);
 /* A BYE's final answer (again: it could not be sent, try later). */
 void *vt_store_bye_done(vt_dlg_key_t key, unsigned int leg, int again);
@@ -154,15 +169,15 @@ void *vt_store_bye_done(vt_dlg_key_t key, unsigned int leg, int again);
 void *vt_store_teardown_settle(vt_dlg_key_t key);
 
 /* Pop the earliest deadline that is due, let the policy decide, re-arm, and
- * copy out the resulting job. 1: *job filled, 0: nothing due. */
-int vt_store_next_due(uint64_t now_ms, vt_job_t *job);
+ * copy out the resulting job. DONE (*job filled), or NONE (nothing due). */
+vt_sr_t vt_store_next_due(uint64_t now_ms, vt_job_t *job);
 void vt_store_job_clean(vt_job_t *job);
 
 /* Start an operator teardown of the call with this Call-ID (the first
- * record found with it: never a second dialog sharing the Call-ID). 1: job
- * filled, 0: no such call, -1: a teardown is already under way, -2: the
- * call is not answered yet, -3: out of pkg memory (nothing changed). */
-int vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
+ * record found with it: never a second dialog sharing the Call-ID). DONE
+ * (*job filled), NONE (no such call), ENDING, EARLY or NOMEM (out of pkg
+ * memory; nothing changed). */
+vt_sr_t vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
 		vt_job_t *job);
 
 void vt_store_counts(vt_store_counts_t *c);
@@ -182,10 +197,5 @@ int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, const str *callid,
 int vt_store_list(uint64_t now_ms, uint64_t min_age_ms, unsigned int offset,
 		unsigned int limit, vt_call_view_t **out);
 void vt_store_views_free(vt_call_view_t *v, int n);
-
-/* Monotonic clock shared by all processes. */
-uint64_t vt_now_ms(void);
-/* Wall clock, ms since the epoch (what outlives a restart). */
-uint64_t vt_now_unix_ms(void);
 
 #endif

@@ -7,24 +7,25 @@
 #include "../../core/sr_module.h"
 #include "../../core/timer_proc.h"
 
-#include "vt_dialog.h"
+#include "vt_clock.h"
 #include "vt_probe.h"
 #include "vt_stats.h"
 #include "vt_store.h"
+#include "vt_teardown.h"
 #include "vt_timer.h"
 
 static void vt_dispatch(const vt_job_t *job)
 {
 	switch(job->action) {
 		case VT_ACT_PROBE:
-			vt_probe_send(job);
+			vt_probe_run(job);
 			break;
 		case VT_ACT_TEARDOWN:
 		case VT_ACT_TEARDOWN_RETRY:
-			vt_dialog_end(job);
+			vt_teardown_run(job);
 			break;
 		case VT_ACT_FORGET:
-			vt_dialog_forget(job);
+			vt_teardown_forget(job);
 			break;
 		default:
 			break;
@@ -36,10 +37,10 @@ static void vt_timer_tick(unsigned int ticks, void *param)
 	uint64_t now_ms = vt_now_ms();
 	vt_job_t job;
 
-	while(vt_store_next_due(now_ms, &job) == 1) {
+	while(vt_store_next_due(now_ms, &job) == VT_SR_DONE) {
 		if(job.action != VT_ACT_FORGET) {
 			uint64_t t = vt_now_ms();
-			vt_stats_lateness(t > job.due_ms ? t - job.due_ms : 0);
+			vt_stats_lateness(vt_ms_since(t, job.due_ms));
 		}
 		vt_dispatch(&job);
 		vt_store_job_clean(&job);
@@ -57,7 +58,7 @@ int vt_timer_register(void)
 
 int vt_timer_fork(void)
 {
-	/* make_sock=1: the process sends SIP (BYEs through tm). */
+	/* make_sock=1: the process sends SIP (probes and BYEs through tm). */
 	if(fork_basic_utimer(PROC_TIMER, "vos_timer deadlines", 1, vt_timer_tick,
 			   NULL, VT_TICK_MS * 1000 /* microseconds */)
 			< 0) {

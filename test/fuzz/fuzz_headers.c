@@ -240,7 +240,7 @@ static void fuzz_message(const uint8_t *data, size_t size)
 			== (f.se == VT_HV_MALFORMED || f.se == VT_HV_DUPLICATE
 					|| f.min_se == VT_HV_MALFORMED
 					|| f.min_se == VT_HV_DUPLICATE));
-	/* SPEC, bounds against the network: a value that is used is bounded */
+	/* bounds against the network: a value that is used is bounded */
 	if(f.se == VT_HV_OK)
 		CHECK(f.se_val.secs <= VT_DELTA_MAX);
 	if(f.min_se == VT_HV_OK)

@@ -1,4 +1,4 @@
-"""Foundation tests (issue 2): no-timer cap on the wire, early ends leave no
+"""Foundation tests: no-timer cap on the wire, early ends leave no
 state, no memory growth, bad modparams refuse start-up."""
 import re
 import time
@@ -371,7 +371,8 @@ def test_shutdown_with_calls_up():
 
 
 def test_shm_per_managed_call():
-    """SPEC section 4: at most 256 bytes of shm per managed call (what
+    """At most 256 bytes of shm per managed call (doc/ section "Cost and
+    benchmarks") (what
     mod.stats accounts to the module: the record, its Call-ID and tags).
     Memory, not timing: deterministic enough for make test."""
     wd = workdir("shmcall")

@@ -1,4 +1,4 @@
-"""Packet loss (issue 7 item 2): soak-like load on one Kamailio while the
+"""Packet loss (doc/ section "Reliability tests"): soak-like load on one Kamailio while the
 probe traffic loses 10% of its packets, independently in each direction;
 tm's retransmissions must keep every live call alive, and dead calls must
 still end on both legs, on time.

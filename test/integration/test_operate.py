@@ -1,4 +1,4 @@
-"""Operating vos_timer (issue 5): per-call overrides from a per-gateway
+"""Operating vos_timer: per-call overrides from a per-gateway
 htable, every RPC command over kamcmd and jsonrpcs with its errors,
 vos_timer.set for new calls only, the teardown event route and acc CDRs
 carrying vos_timer_reason."""

@@ -1,4 +1,4 @@
-"""Teardown races on the wire (issue 7 item 4): a BYE for every module-
+"""Teardown races on the wire (doc/ section "Reliability tests"): a BYE for every module-
 initiated end reaches both legs, once, and is counted once, even when the
 teardown crosses an endpoint's own re-INVITE, BYE or CANCEL. (The caller's
 BYE: test_foundation's test_teardown_races_caller_bye.)

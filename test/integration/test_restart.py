@@ -1,4 +1,4 @@
-"""Restart survival (issue 7 item 3): the dialog module keeps dialogs in
+"""Restart survival (doc/ section "Calls across a restart"): the dialog module keeps dialogs in
 SQLite (db_mode 1, db_sqlite from kamailio-sqlite-modules); vos_timer keeps
 each answered call's facts in $dlg_var(vos_timer_state) and re-arms the calls
 the dialog module loads when Kamailio starts again.

@@ -1,4 +1,4 @@
-"""RFC 4028 proxy role and hardened header parsing (issue 4): 422 with
+"""RFC 4028 proxy role and hardened header parsing: 422 with
 Min-SE, Session-Expires lowered / raised on the forwarded INVITE, the 2xx's
 Session-Expires in vos_timer.show, malformed values never crash and never
 leave a call uncapped."""

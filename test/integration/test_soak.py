@@ -1,4 +1,5 @@
-"""Soak (issue 7 item 1, short form; `make soak` runs it bigger): timer-mode
+"""Soak (short form; `make soak` runs it bigger; doc/ section "Reliability
+tests"): timer-mode
 calls of six kinds at once on one Kamailio, for several windows:
 
   live     both ends answer every probe; the caller hangs up after 6 probes

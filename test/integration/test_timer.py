@@ -1,4 +1,4 @@
-"""Timer mode (issue 3): probes at t_c + k*I, confirmations, window verdict,
+"""Timer mode: probes at t_c + k*I, confirmations, window verdict,
 early_hangup grace, 481, refreshes, probe requests on the wire.
 session_ttl 4, update_segment 2 (I = 2 s), tm fr_timer 1000 ms."""
 import os

@@ -1,4 +1,4 @@
-/* Unit tests: modules/vos_timer/vt_headers.c (SPEC section 3, timer support,
+/* Unit tests: modules/vos_timer/vt_headers.c (doc/ section "How session-timer headers are read", timer support,
  * RFC 4028 proxy role, bounds against the network). */
 #include <stdlib.h>
 #include <string.h>

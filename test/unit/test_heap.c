@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "unit_suites.h"
+#include "vt_clock.h"
 #include "vt_heap.h"
 
 /* ---- helpers ---------------------------------------------------------- */

@@ -1,5 +1,5 @@
 /* Unit tests: modules/vos_timer/vt_hist.c (lateness histogram, probe-burst
- * tracker behind the statistics, issue 6). */
+ * tracker behind the statistics). */
 #include <string.h>
 
 #include "unit_suites.h"

@@ -1,11 +1,11 @@
-/* Unit tests: modules/vos_timer/vt_params.c (SPEC section 2). */
+/* Unit tests: modules/vos_timer/vt_params.c (doc/ section "Parameters"). */
 #include <stdio.h>
 #include <string.h>
 
 #include "unit_suites.h"
 #include "vt_params.h"
 
-/* SPEC section 2 ranges of the integer parameters. */
+/* The ranges of the integer parameters (doc/ section "Parameters"). */
 static const struct {
 	vt_param_id_t id;
 	const char *name;

@@ -245,6 +245,20 @@ START_TEST(test_restore_distrusted_timer_call_keeps_cap)
 }
 END_TEST
 
+/* The cap of a restored call saturates like every other deadline: near
+ * the end of the clock it is "never", not a time that wrapped into the
+ * past. */
+START_TEST(test_restore_cap_saturates)
+{
+	vt_params_t p = restore_params(40, 2, 3600);
+	vt_policy_t pc;
+
+	vt_policy_restore(&pc, &p, VT_MODE_NON_TIMER, 0, 0, 1000, PROBE_TIMEOUT_MS,
+			UINT64_MAX - 100);
+	ck_assert_uint_eq(pc.cap_ms, VT_NO_DEADLINE);
+}
+END_TEST
+
 START_TEST(test_restore_timer_phase)
 {
 	/* I = 2 s; over many elapsed times and spreading keys: the next probe
@@ -341,6 +355,7 @@ Suite *persist_suite(void)
 	tcase_add_test(tc, test_persist_mutations_never_crash);
 	tcase_add_test(tc, test_restore_non_timer_keeps_original_cap);
 	tcase_add_test(tc, test_restore_distrusted_timer_call_keeps_cap);
+	tcase_add_test(tc, test_restore_cap_saturates);
 	tcase_add_test(tc, test_restore_timer_phase);
 	tcase_add_test(tc, test_restore_silent_leg_torn_down_in_time);
 	suite_add_tcase(s, tc);

@@ -1,4 +1,5 @@
-/* Unit tests: modules/vos_timer/vt_policy.c (SPEC section 3). */
+/* Unit tests: modules/vos_timer/vt_policy.c (doc/ section "How calls are
+ * probed"). */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -467,7 +468,7 @@ START_TEST(test_reason_header)
 END_TEST
 
 
-/* ---- Timer mode (SPEC section 3). Scaled like the integration tests:
+/* ---- Timer mode. Scaled like the integration tests:
  * session_ttl 4 s, update_segment 2 (I = 2 s), probe timeout 1 s, the call
  * answered at T0. */
 
@@ -1227,7 +1228,7 @@ START_TEST(test_property_dead_always_ended)
 }
 END_TEST
 
-/* Probe spreading (issue 6): calls answered in the same millisecond
+/* Probe spreading: calls answered in the same millisecond
  * probe at their own phase in the first window, never later than without
  * spreading, and on the plain rhythm afterwards. */
 START_TEST(test_spread_first_window_only)
@@ -1311,7 +1312,7 @@ START_TEST(test_spread_mass_answer)
 }
 END_TEST
 
-/* Random event sequences on one call (issue 7 item 5): whatever the order
+/* Random event sequences on one call: whatever the order
  * of answers, probe outcomes, refreshes, distrust and operator hangups,
  * the policy never asks for two teardowns, never probes after a teardown,
  * never arms a deadline in the past, and stops after FORGET. Deadlines

@@ -1,5 +1,5 @@
-/* Unit tests: modules/vos_timer/vt_rfc4028.c (RFC 4028 section 8.1, SPEC
- * section 3 "RFC 4028 proxy role"). Facts are built by hand here, so these
+/* Unit tests: modules/vos_timer/vt_rfc4028.c (RFC 4028 section 8.1; doc/
+ * section "The proxy's part of RFC 4028"). Facts are built by hand here, so these
  * tests do not depend on the header parser. */
 #include <string.h>
 

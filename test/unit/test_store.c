@@ -42,8 +42,8 @@ static void up(vt_dlg_key_t key, const char *callid, vt_mode_t mode, uint64_t at
 	vt_answer_t ans = {0, 0};
 	str c = callid_of(callid);
 
-	ck_assert_int_eq(vt_store_manage(key, &c, &p, mode, 0, TIMEOUT_MS, at), 1);
-	ck_assert_int_eq(vt_store_answered(key, &ans, at), 1);
+	ck_assert_int_eq(vt_store_manage(key, &c, &p, mode, 0, TIMEOUT_MS, at), VT_SR_DONE);
+	ck_assert_int_eq(vt_store_answered(key, &ans, at), VT_SR_DONE);
 }
 
 /* Everything due at now: the jobs' actions and legs, in order */
@@ -52,7 +52,7 @@ static int due(uint64_t now, vt_job_t *jobs, int max)
 	int n = 0;
 	vt_job_t j;
 
-	while(vt_store_next_due(now, &j) == 1) {
+	while(vt_store_next_due(now, &j) == VT_SR_DONE) {
 		if(n < max)
 			jobs[n++] = j;
 		else
@@ -162,10 +162,10 @@ START_TEST(test_hangup_one_dialog_per_callid)
 
 	up(a, "same-call-id", VT_MODE_TIMER, T0);
 	up(b, "same-call-id", VT_MODE_TIMER, T0);
-	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 10, &j), 1);
+	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 10, &j), VT_SR_DONE);
 	ck_assert_int_eq(j.action, VT_ACT_TEARDOWN);
 	vt_store_job_clean(&j);
-	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 20, &j), -1);
+	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 20, &j), VT_SR_ENDING);
 	vt_store_counts(&c);
 	ck_assert_uint_eq(c.teardown, 1);
 	ck_assert_uint_eq(c.timer, 1);
@@ -184,11 +184,11 @@ START_TEST(test_hangup_out_of_pkg_changes_nothing)
 
 	up(k, "oom-hangup", VT_MODE_TIMER, T0);
 	vt_stub_pkg_fail_after = 0;
-	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 10, &j), -3);
+	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 10, &j), VT_SR_NOMEM);
 	vt_store_counts(&c);
 	ck_assert_uint_eq(c.teardown, 0);
 	ck_assert_uint_eq(c.timer, 1);
-	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 20, &j), 1);
+	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 20, &j), VT_SR_DONE);
 	vt_store_job_clean(&j);
 }
 END_TEST
@@ -201,14 +201,16 @@ START_TEST(test_hangup_early_unknown)
 	vt_job_t j;
 
 	ck_assert_int_eq(
-			vt_store_manage(k, &cid, &p, VT_MODE_TIMER, 0, TIMEOUT_MS, T0), 1);
-	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0, &j), -2);
-	ck_assert_int_eq(vt_store_hangup(&other, VT_REASON_ADMIN, T0, &j), 0);
+			vt_store_manage(k, &cid, &p, VT_MODE_TIMER, 0, TIMEOUT_MS, T0),
+			VT_SR_DONE);
+	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0, &j), VT_SR_EARLY);
+	ck_assert_int_eq(vt_store_hangup(&other, VT_REASON_ADMIN, T0, &j), VT_SR_NONE);
 	/* managing twice is harmless */
 	ck_assert_int_eq(
-			vt_store_manage(k, &cid, &p, VT_MODE_TIMER, 0, TIMEOUT_MS, T0), 0);
-	ck_assert_int_eq(vt_store_release(k), 1);
-	ck_assert_int_eq(vt_store_release(k), 0);
+			vt_store_manage(k, &cid, &p, VT_MODE_TIMER, 0, TIMEOUT_MS, T0),
+			VT_SR_EXISTS);
+	ck_assert_int_eq(vt_store_release(k), VT_SR_DONE);
+	ck_assert_int_eq(vt_store_release(k), VT_SR_NONE);
 }
 END_TEST
 
@@ -297,7 +299,7 @@ START_TEST(test_counts_match_recount_random)
 				break;
 			default:
 				now += (seed >> 4) % 1500;
-				while(vt_store_next_due(now, &j) == 1)
+				while(vt_store_next_due(now, &j) == VT_SR_DONE)
 					vt_store_job_clean(&j);
 		}
 		assert_counts_match(now);
@@ -320,7 +322,7 @@ static void to_teardown(vt_dlg_key_t k, const char *cid, uint64_t *t)
 	ck_assert_int_eq(n, 1);
 	ck_assert_int_eq(jobs[0].action, VT_ACT_TEARDOWN);
 	clean(jobs, n);
-	ck_assert_int_eq(vt_store_teardown_hold(k, &fake_dlg), 1);
+	ck_assert_int_eq(vt_store_teardown_hold(k, &fake_dlg), VT_SR_DONE);
 }
 
 START_TEST(test_teardown_all_byes_answered)
@@ -330,10 +332,10 @@ START_TEST(test_teardown_all_byes_answered)
 	uint64_t t;
 
 	to_teardown(k, "held-ok", &t);
-	ck_assert_int_eq(vt_store_teardown_hold(k, &fake_dlg), 0); /* once */
+	ck_assert_int_eq(vt_store_teardown_hold(k, &fake_dlg), VT_SR_NONE); /* once */
 	vt_store_bye_sent(k, VT_LEG_CALLER);
 	/* the dialog module's DLGCB_TERMINATED: the record stays */
-	ck_assert_int_eq(vt_store_release(k), 0);
+	ck_assert_int_eq(vt_store_release(k), VT_SR_NONE);
 	vt_store_bye_sent(k, VT_LEG_CALLEE);
 	ck_assert_ptr_null(vt_store_bye_done(k, VT_LEG_CALLER, 0));
 	ck_assert_ptr_null(vt_store_teardown_settle(k)); /* callee pending */
@@ -341,7 +343,7 @@ START_TEST(test_teardown_all_byes_answered)
 	ck_assert_ptr_eq(vt_store_bye_done(k, VT_LEG_CALLEE, 0), &fake_dlg);
 	vt_store_counts(&c);
 	ck_assert_uint_eq(c.teardown, 0);
-	ck_assert_int_eq(vt_store_release(k), 0);
+	ck_assert_int_eq(vt_store_release(k), VT_SR_NONE);
 }
 END_TEST
 
@@ -472,7 +474,7 @@ START_TEST(test_list_chunks_pages_and_index)
 	/* index: release every other call, then find each one left */
 	for(i = 0; i < MANY; i += 2) {
 		vt_dlg_key_t k = {(unsigned int)i, (unsigned int)i * 3 + 1};
-		ck_assert_int_eq(vt_store_release(k), 1);
+		ck_assert_int_eq(vt_store_release(k), VT_SR_DONE);
 	}
 	for(i = 0; i < MANY; i++) {
 		snprintf(name, sizeof(name), "many-%d", i);
@@ -484,10 +486,10 @@ START_TEST(test_list_chunks_pages_and_index)
 		vt_store_views_free(v, n);
 	}
 	cid = callid_of("many-4999");
-	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 1, &j), 1);
+	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 1, &j), VT_SR_DONE);
 	vt_store_job_clean(&j);
 	cid = callid_of("many-4998");
-	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 1, &j), 0);
+	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 1, &j), VT_SR_NONE);
 
 	/* out of pkg while the array grows: -1, nothing leaked */
 	live = vt_stub_pkg_live;
