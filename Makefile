@@ -16,6 +16,8 @@
 #                 Kamailio source Debian carries (unstable, 6.1.x)
 #   make demo     a timer-mode call whose callee goes silent, as a timeline
 #   make doc      validate doc/ and regenerate modules/vos_timer/README
+#   make format-check  the C sources follow .clang-format (make test runs
+#                 it); make format rewrites those that do not
 #   make bench-heap  micro-benchmark of the deadline heap alone (gcc -O2,
 #                 10^3..10^6 deadlines; table on stdout, JSON in
 #                 test/out/bench/heap.json)
@@ -34,7 +36,7 @@ ROOT := $(CURDIR)
 export KAMAILIO_SRC
 
 .PHONY: all deps build run test demo unit fuzz integration doc doc-check clean \
-	bench-heap bench bench-rpc soak test-fresh compat
+	bench-heap bench bench-rpc soak test-fresh compat format format-check
 
 all: build
 
@@ -95,6 +97,14 @@ bench: build
 # the module before and after chunked listing (bench/results-rpc.md)
 bench-rpc: build
 	@python3 bench/rpc_list.py
+
+format-check:
+	@scripts/deps.sh packages >/dev/null
+	@scripts/format-check.sh
+
+format:
+	@scripts/deps.sh packages >/dev/null
+	@scripts/format-check.sh --fix
 
 doc-check:
 	@$(MAKE) --no-print-directory -C doc check

@@ -19,7 +19,7 @@ what=${1:-source}
 # finds libssl; without it Kamailio refuses the module (flags mismatch).
 pkgs=(kamailio sip-tester python3 check pkg-config libssl-dev build-essential clang libclang-rt-dev
       dpkg-dev patch libxml2-utils xsltproc docbook-xsl docbook-xml iproute2 procps
-      kamailio-sqlite-modules nftables)
+      kamailio-sqlite-modules nftables clang-format)
 
 say() { echo "deps: $*"; }
 

@@ -53,8 +53,13 @@ typedef struct vt_store {
 
 static vt_store_t *vt_store = NULL;
 
-#define call_of_node(n) \
-	((vt_call_t *)((char *)(n)-offsetof(vt_call_t, hn)))
+/* The record a heap node lives in. */
+static vt_call_t *call_of_node(vt_heap_node_t *node)
+{
+	char *p = (char *)node;
+
+	return (vt_call_t *)(p - offsetof(vt_call_t, hn));
+}
 
 int vt_store_init(void)
 {
@@ -434,11 +439,10 @@ static void view_fill_locked(vt_call_view_t *v, const vt_call_t *c, uint64_t now
 	v->next_action = c->pol.next_action;
 	v->reason = c->pol.reason;
 	v->age_ms = vt_ms_since(now_ms, since);
-	v->next_in_ms = c->pol.next_ms == VT_NO_DEADLINE
-							  ? -1
-							  : (c->pol.next_ms > now_ms
-											  ? (int64_t)(c->pol.next_ms - now_ms)
-											  : 0);
+	if(c->pol.next_ms == VT_NO_DEADLINE)
+		v->next_in_ms = -1;
+	else
+		v->next_in_ms = (int64_t)vt_ms_since(c->pol.next_ms, now_ms);
 	vt_policy_params(&c->pol, &v->params);
 	v->confirmed = c->pol.confirmed;
 	v->pending = c->pol.pending;

@@ -193,7 +193,7 @@ static void fuzz_message(const uint8_t *data, size_t size)
 {
 	vt_timer_facts_t f;
 	expect_t se = {0}, mse = {0};
-	int supports = 0, requires = 0, lines = 0;
+	int supports = 0, requires_tm = 0, lines = 0;
 	size_t pos = 0, eol, colon, boff;
 	char *name, *body;
 	size_t nlen, blen;
@@ -223,7 +223,7 @@ static void fuzz_message(const uint8_t *data, size_t size)
 		} else if(vt_hdr_name_is(name, nlen, "Supported", 'k')) {
 			supports |= vt_token_list_has(body, blen, "timer");
 		} else if(vt_hdr_name_is(name, nlen, "Require", 0)) {
-			requires |= vt_token_list_has(body, blen, "timer");
+			requires_tm |= vt_token_list_has(body, blen, "timer");
 		}
 		vt_facts_add_header(&f, name, nlen, body, blen);
 		free(name);
@@ -233,7 +233,7 @@ static void fuzz_message(const uint8_t *data, size_t size)
 
 	check_kind(&se, f.se, &f.se_val);
 	check_kind(&mse, f.min_se, &f.min_se_val);
-	CHECK(f.supports_timer == supports && f.requires_timer == requires);
+	CHECK(f.supports_timer == supports && f.requires_timer == requires_tm);
 	CHECK(!!vt_facts_timer_capable(&f)
 			== (f.se == VT_HV_OK || f.supports_timer || f.requires_timer));
 	CHECK(!!vt_facts_untrusted(&f)
