@@ -38,12 +38,19 @@
 #include "vt_heap.h"
 
 #define SEED 0x9E3779B97F4A7C15ull
-#define SPREAD_MS 600000u	   /* deadlines: now + 0..SPREAD_MS */
+#define SPREAD_MS 600000u		/* deadlines: now + 0..SPREAD_MS */
 #define NOW_MS 1764000000000ull /* a plausible epoch-ms "now" */
-#define OPS_TARGET 1000000ul	   /* operations per figure, at least */
+#define OPS_TARGET 1000000ul	/* operations per figure, at least */
 #define MAX_SIZES 16
 
-enum { OP_INSERT, OP_POP, OP_REMOVE, OP_REARM, OP_COUNT };
+enum
+{
+	OP_INSERT,
+	OP_POP,
+	OP_REMOVE,
+	OP_REARM,
+	OP_COUNT
+};
 
 static const char *const op_key[OP_COUNT] = {
 		"insert", "pop_min", "remove_random", "rearm"};
@@ -74,12 +81,13 @@ static uint32_t rnd_below(uint32_t bound)
 	return (uint32_t)(xorshift64() % bound);
 }
 
-typedef struct inputs {
+typedef struct inputs
+{
 	size_t n;
-	uint64_t *deadline; /* n: initial deadlines */
-	uint32_t *perm;		/* n: removal order for "remove" */
-	size_t mix_len;		/* iterations of the re-arm mix per run */
-	uint32_t *mix_idx;	/* mix_len: node re-armed at step i */
+	uint64_t *deadline;	 /* n: initial deadlines */
+	uint32_t *perm;		 /* n: removal order for "remove" */
+	size_t mix_len;		 /* iterations of the re-arm mix per run */
+	uint32_t *mix_idx;	 /* mix_len: node re-armed at step i */
 	uint32_t *mix_delta; /* mix_len: its deadline moves by 1 + this */
 } inputs_t;
 
@@ -145,8 +153,9 @@ static void drain_checked(vt_heap_t *h, size_t n, const char *ctx)
 	size_t got = 0;
 
 	while((m = vt_heap_min(h)) != NULL) {
-		if(got > 0 && (m->deadline_ms < pd
-							  || (m->deadline_ms == pd && m->seq <= ps))) {
+		if(got > 0
+				&& (m->deadline_ms < pd
+						|| (m->deadline_ms == pd && m->seq <= ps))) {
 			fprintf(stderr, "heap_bench: %s: pop %zu out of order\n", ctx, got);
 			fail("pops not in non-decreasing deadline order", n);
 		}
@@ -210,8 +219,9 @@ static void run_once(const inputs_t *in, vt_heap_node_t *nodes,
 		pd = ps = 0;
 		t0 = now_ns();
 		while((m = vt_heap_min(&h)) != NULL) {
-			if(got > 0 && (m->deadline_ms < pd
-								  || (m->deadline_ms == pd && m->seq <= ps)))
+			if(got > 0
+					&& (m->deadline_ms < pd
+							|| (m->deadline_ms == pd && m->seq <= ps)))
 				break;
 			pd = m->deadline_ms;
 			ps = m->seq;
@@ -344,8 +354,8 @@ static size_t parse_sizes(const char *arg, size_t *sizes)
 		unsigned long long v;
 		errno = 0;
 		v = strtoull(p, &end, 10);
-		if(end == p || errno || v < 1 || v > 100000000ull
-				|| count == MAX_SIZES || (*end && *end != ','))
+		if(end == p || errno || v < 1 || v > 100000000ull || count == MAX_SIZES
+				|| (*end && *end != ','))
 			return 0;
 		sizes[count++] = (size_t)v;
 		p = *end ? end + 1 : end;
@@ -410,8 +420,9 @@ int main(int argc, char **argv)
 					res[s][op] = v;
 			}
 		}
-		fprintf(stderr, "heap_bench: n=%zu done (%d runs, order checks passed)\n",
-				n, runs);
+		fprintf(stderr,
+				"heap_bench: n=%zu done (%d runs, order checks passed)\n", n,
+				runs);
 		inputs_free(&in);
 	}
 	free(nodes);

@@ -113,10 +113,10 @@ static int vt_modparam_set(vt_param_id_t id, modparam_t type, void *val)
 	return 0;
 }
 
-#define VT_MODPARAM_FN(fname, id)                           \
-	static int fname(modparam_t type, void *val)            \
-	{                                                       \
-		return vt_modparam_set(id, type, val);              \
+#define VT_MODPARAM_FN(fname, id)                \
+	static int fname(modparam_t type, void *val) \
+	{                                            \
+		return vt_modparam_set(id, type, val);   \
 	}
 VT_MODPARAM_FN(mp_session_ttl, VT_P_SESSION_TTL)
 VT_MODPARAM_FN(mp_update_segment, VT_P_UPDATE_SEGMENT)
@@ -126,10 +126,10 @@ VT_MODPARAM_FN(mp_probe_method, VT_P_PROBE_METHOD)
 VT_MODPARAM_FN(mp_probe_non_timer, VT_P_PROBE_NON_TIMER)
 VT_MODPARAM_FN(mp_min_se, VT_P_MIN_SE)
 
-#define VT_PARAM_EXPORT(name, fn)                        \
-	{name, PARAM_INT | PARAM_USE_FUNC, (void *)fn},      \
-	{                                                    \
-		name, PARAM_STRING | PARAM_USE_FUNC, (void *)fn  \
+#define VT_PARAM_EXPORT(name, fn)                       \
+	{name, PARAM_INT | PARAM_USE_FUNC, (void *)fn},     \
+	{                                                   \
+		name, PARAM_STRING | PARAM_USE_FUNC, (void *)fn \
 	}
 
 /* clang-format off */
@@ -208,10 +208,10 @@ static int mod_init(void)
 static int child_init(int rank)
 {
 	if(rank == PROC_INIT) {
-		vt_fr_timer_ms = vt_tm_check_interval(
-				(uint64_t)vt_modparams.session_ttl_s * 1000
-						/ vt_modparams.update_segment,
-				"");
+		vt_fr_timer_ms =
+				vt_tm_check_interval((uint64_t)vt_modparams.session_ttl_s * 1000
+											 / vt_modparams.update_segment,
+						"");
 		return 0;
 	}
 	if(rank == PROC_MAIN)
@@ -247,8 +247,8 @@ static int vt_manage(struct sip_msg *msg, const str *overrides)
 
 	vt_settings_get(&p);
 	if(overrides != NULL && overrides->len > 0
-			&& vt_overrides_apply(&p, overrides->s, overrides->len, err,
-					   sizeof(err))
+			&& vt_overrides_apply(
+					   &p, overrides->s, overrides->len, err, sizeof(err))
 					   < 0) {
 		LM_ERR("vos_timer_manage(): invalid override, module settings used: "
 			   "%s\n",

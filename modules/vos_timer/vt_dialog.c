@@ -48,9 +48,9 @@ static str vt_state_var = str_init("vos_timer_state");
 /* The dialog module's db_mode is not 0: write vos_timer_state. */
 static int vt_persist_on = 0;
 
-#define VT_DLG_EVENTS                                                    \
+#define VT_DLG_EVENTS                                                       \
 	(DLGCB_CONFIRMED_NA | DLGCB_CONFIRMED | DLGCB_FAILED | DLGCB_TERMINATED \
-			| DLGCB_EXPIRED | DLGCB_DESTROY | DLGCB_REQ_WITHIN                 \
+			| DLGCB_EXPIRED | DLGCB_DESTROY | DLGCB_REQ_WITHIN              \
 			| DLGCB_RESPONSE_WITHIN)
 
 static void vt_dlg_event(
@@ -69,8 +69,7 @@ static void vt_dialog_persist(struct dlg_cell *dlg, vt_dlg_key_t key)
 		return;
 	val.len = vt_persist_format(&p, buf, sizeof(buf));
 	val.s = buf;
-	if(val.len < 0
-			|| vt_dlgb.set_dlg_var(dlg, &vt_state_var, &val) != 0)
+	if(val.len < 0 || vt_dlgb.set_dlg_var(dlg, &vt_state_var, &val) != 0)
 		LM_WARN("call-id [%.*s]: cannot set $dlg_var(vos_timer_state): the "
 				"call is not re-armed if Kamailio restarts\n",
 				dlg->callid.len, dlg->callid.s);
@@ -91,7 +90,8 @@ static void vt_dlg_loaded(
 	str val = {NULL, 0};
 	vt_sr_t r;
 
-	if(dlg->state != DLG_STATE_CONFIRMED_NA && dlg->state != DLG_STATE_CONFIRMED)
+	if(dlg->state != DLG_STATE_CONFIRMED_NA
+			&& dlg->state != DLG_STATE_CONFIRMED)
 		return;
 	if(vt_dlgb.get_dlg_vardup(dlg, &vt_state_var, &val) != 0 || val.s == NULL)
 		return; /* not managed by vos_timer */
@@ -114,7 +114,8 @@ static void vt_dlg_loaded(
 	r = vt_store_restore(
 			key, &dlg->callid, &p, elapsed_ms, vt_tm_timeout_ms(), vt_now_ms());
 	if(r == VT_SR_DONE
-			&& vt_dlgb.register_dlgcb(dlg, VT_DLG_EVENTS, vt_dlg_event, NULL, NULL)
+			&& vt_dlgb.register_dlgcb(
+					   dlg, VT_DLG_EVENTS, vt_dlg_event, NULL, NULL)
 					   != 0) {
 		vt_store_release(key);
 		r = VT_SR_NOMEM; /* the dialog module's shm */
@@ -216,8 +217,7 @@ static int is_refresh_2xx(struct sip_msg *rpl)
 {
 	int code;
 
-	if(rpl == NULL || rpl == FAKED_REPLY
-			|| rpl->first_line.type != SIP_REPLY)
+	if(rpl == NULL || rpl == FAKED_REPLY || rpl->first_line.type != SIP_REPLY)
 		return 0;
 	code = rpl->first_line.u.reply.statuscode;
 	if(code < 200 || code > 299)
@@ -304,8 +304,7 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 		LM_INFO("Session-Expires %u below min_se %d from a caller that "
 				"supports session timers: 422 with Min-SE %u\n",
 				mt.f.se_val.secs, params->min_se_s, d.min_se_s);
-		return vt_sip_reply_422(msg, d.min_se_s) == 0 ? VT_MANAGE_REJECTED
-													 : -1;
+		return vt_sip_reply_422(msg, d.min_se_s) == 0 ? VT_MANAGE_REJECTED : -1;
 	}
 	dlg = vt_dlgb.get_dlg(msg);
 	if(dlg == NULL) {
@@ -317,13 +316,15 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 
 	key.h_entry = dlg->h_entry;
 	key.h_id = dlg->h_id;
-	se_s = mt.f.se != VT_HV_OK ? 0
-			: d.action == VT_SE_REWRITE ? d.se_s : mt.f.se_val.secs;
+	se_s = mt.f.se != VT_HV_OK		   ? 0
+		   : d.action == VT_SE_REWRITE ? d.se_s
+									   : mt.f.se_val.secs;
 	r = vt_store_manage(key, &dlg->callid, params,
 			vt_facts_timer_capable(&mt.f) ? VT_MODE_TIMER : VT_MODE_NON_TIMER,
 			se_s, probe_timeout_ms, vt_now_ms());
 	if(r == VT_SR_DONE
-			&& vt_dlgb.register_dlgcb(dlg, VT_DLG_EVENTS, vt_dlg_event, NULL, NULL)
+			&& vt_dlgb.register_dlgcb(
+					   dlg, VT_DLG_EVENTS, vt_dlg_event, NULL, NULL)
 					   != 0) {
 		LM_ERR("call-id [%.*s]: cannot register dialog callbacks\n",
 				dlg->callid.len, dlg->callid.s);

@@ -76,8 +76,8 @@ void vt_event_teardown(const vt_job_t *job)
 	backup_rt = get_route_type();
 	set_route_type(EVENT_ROUTE);
 	if(keng != NULL) {
-		if(sr_kemi_route(keng, fmsg, EVENT_ROUTE, &vt_event_callback,
-				   &vt_evrt_name)
+		if(sr_kemi_route(
+				   keng, fmsg, EVENT_ROUTE, &vt_event_callback, &vt_evrt_name)
 				< 0)
 			LM_ERR("error running the KEMI event callback %.*s\n",
 					vt_event_callback.len, vt_event_callback.s);
@@ -91,7 +91,8 @@ void vt_event_teardown(const vt_job_t *job)
 }
 
 /* $vtimer(name): the names, documented in doc/ (event route section). */
-enum vt_pv_name {
+enum vt_pv_name
+{
 	VT_PV_REASON = 0,
 	VT_PV_CALL_ID,
 	VT_PV_FROM_TAG,
@@ -117,8 +118,8 @@ enum vt_pv_name {
 };
 
 static const char *vt_pv_names[] = {"reason", "call_id", "from_tag", "to_tag",
-		"mode", "age", "invite_session_expires", "session_expires",
-		"refresher", "headers_trusted", "caller", "callee", "probes_sent",
+		"mode", "age", "invite_session_expires", "session_expires", "refresher",
+		"headers_trusted", "caller", "callee", "probes_sent",
 		"probes_confirmed", "probes_failed", "session_ttl", "update_segment",
 		"early_hangup", "no_timer_limit", "probe_method", "probe_non_timer",
 		"min_se", NULL};
@@ -201,8 +202,8 @@ int vt_pv_get(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
 		case VT_PV_NO_TIMER_LIMIT:
 			return pv_get_sintval(msg, param, res, v->params.no_timer_limit_s);
 		case VT_PV_PROBE_METHOD:
-			return pv_str(
-					msg, param, res, vt_probe_method_name(v->params.probe_method));
+			return pv_str(msg, param, res,
+					vt_probe_method_name(v->params.probe_method));
 		case VT_PV_PROBE_NON_TIMER:
 			return pv_get_sintval(msg, param, res, v->params.probe_non_timer);
 		case VT_PV_MIN_SE:

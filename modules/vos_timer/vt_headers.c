@@ -278,7 +278,9 @@ int vt_facts_untrusted(const vt_timer_facts_t *f)
 
 const char *vt_refresher_name(int r)
 {
-	return r == VT_REFRESHER_UAC ? "uac" : r == VT_REFRESHER_UAS ? "uas" : "none";
+	return r == VT_REFRESHER_UAC   ? "uac"
+		   : r == VT_REFRESHER_UAS ? "uas"
+								   : "none";
 }
 
 int vt_request_to_has_tag(

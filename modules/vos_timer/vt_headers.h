@@ -19,14 +19,16 @@
 #define VT_DELTA_MAX 2147483647u
 
 /* How one header kind (Session-Expires, Min-SE) showed up in a message. */
-typedef enum vt_hval {
+typedef enum vt_hval
+{
 	VT_HV_ABSENT = 0, /* no such header */
 	VT_HV_OK,		  /* exactly one header, well-formed */
 	VT_HV_MALFORMED,  /* exactly one header, not well-formed */
 	VT_HV_DUPLICATE	  /* two or more headers (whatever their values) */
 } vt_hval_t;
 
-typedef enum vt_refresher {
+typedef enum vt_refresher
+{
 	VT_REFRESHER_NONE = 0, /* no refresher parameter */
 	VT_REFRESHER_UAC,
 	VT_REFRESHER_UAS
@@ -46,7 +48,8 @@ const char *vt_refresher_name(int r);
  * than uac/uas, a refresher parameter given twice, an empty parameter
  * name, or anything that is not a token/quoted-string generic-param makes
  * the body malformed. Unknown parameters are allowed and ignored. */
-typedef struct vt_delta {
+typedef struct vt_delta
+{
 	uint32_t secs;			  /* the value, when OK */
 	vt_refresher_t refresher; /* Session-Expires only */
 	size_t num_off;			  /* offset of the digits in the body */
@@ -61,19 +64,20 @@ vt_hval_t vt_parse_delta(
 		const char *body, size_t len, int with_refresher, vt_delta_t *out);
 
 /* What one message told us (accumulated over all of its headers). */
-typedef struct vt_timer_facts {
-	int supports_timer;	 /* "timer" in a Supported / k header */
-	int requires_timer;	 /* "timer" in a Require header */
-	vt_hval_t se;		 /* Session-Expires / x */
-	vt_delta_t se_val;	 /* valid when se == VT_HV_OK */
-	vt_hval_t min_se;	 /* Min-SE */
+typedef struct vt_timer_facts
+{
+	int supports_timer;	   /* "timer" in a Supported / k header */
+	int requires_timer;	   /* "timer" in a Require header */
+	vt_hval_t se;		   /* Session-Expires / x */
+	vt_delta_t se_val;	   /* valid when se == VT_HV_OK */
+	vt_hval_t min_se;	   /* Min-SE */
 	vt_delta_t min_se_val; /* valid when min_se == VT_HV_OK */
 } vt_timer_facts_t;
 
 /* Header name equality, case-insensitive, long or compact form
  * (compact == 0: the header has none). */
-int vt_hdr_name_is(const char *name, size_t len, const char *long_name,
-		char compact);
+int vt_hdr_name_is(
+		const char *name, size_t len, const char *long_name, char compact);
 
 /* Does a comma-separated option-tag list contain token (case-insensitive,
  * blanks around items ignored)? */

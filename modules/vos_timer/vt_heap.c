@@ -22,7 +22,8 @@ void vt_heap_init(vt_heap_t *h)
 }
 
 /* Swap parent with child, child being one of parent's children. */
-static void node_swap(vt_heap_t *h, vt_heap_node_t *parent, vt_heap_node_t *child)
+static void node_swap(
+		vt_heap_t *h, vt_heap_node_t *parent, vt_heap_node_t *child)
 {
 	vt_heap_node_t *sibling;
 	vt_heap_node_t t;
@@ -59,8 +60,8 @@ static void node_swap(vt_heap_t *h, vt_heap_node_t *parent, vt_heap_node_t *chil
 
 /* Walk from the root to the parent of slot n (1-based); return the address
  * of the link that points (or will point) at slot n. */
-static vt_heap_node_t **slot_link(vt_heap_t *h, unsigned int n,
-		vt_heap_node_t **parent)
+static vt_heap_node_t **slot_link(
+		vt_heap_t *h, unsigned int n, vt_heap_node_t **parent)
 {
 	unsigned int path = 0, k;
 	vt_heap_node_t **link = &h->min;

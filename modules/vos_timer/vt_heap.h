@@ -10,7 +10,8 @@
 
 #include <stdint.h>
 
-typedef struct vt_heap_node {
+typedef struct vt_heap_node
+{
 	struct vt_heap_node *left;
 	struct vt_heap_node *right;
 	struct vt_heap_node *parent;
@@ -18,7 +19,8 @@ typedef struct vt_heap_node {
 	uint64_t seq;
 } vt_heap_node_t;
 
-typedef struct vt_heap {
+typedef struct vt_heap
+{
 	vt_heap_node_t *min;
 	unsigned int nelts;
 	uint64_t next_seq;

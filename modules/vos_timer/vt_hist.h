@@ -24,7 +24,8 @@ int vt_hist_bucket(uint64_t late_ms);
 long vt_hist_percentile(const uint64_t counts[VT_HIST_BUCKETS], double p);
 
 /* Largest number of events in any 100 ms slice of the clock. */
-typedef struct vt_peak {
+typedef struct vt_peak
+{
 	uint64_t slice; /* now_ms / 100 of the current slice */
 	uint32_t count; /* events in it */
 	uint32_t peak;	/* the largest count of any slice so far */

@@ -10,16 +10,17 @@
 
 /* doc/ section "Parameters". */
 const vt_params_t vt_params_default = {
-	.session_ttl_s = 600,
-	.update_segment = 2,
-	.early_hangup_s = 0,
-	.no_timer_limit_s = 7200,
-	.probe_method = VT_PROBE_UPDATE,
-	.probe_non_timer = 0,
-	.min_se_s = 90,
+		.session_ttl_s = 600,
+		.update_segment = 2,
+		.early_hangup_s = 0,
+		.no_timer_limit_s = 7200,
+		.probe_method = VT_PROBE_UPDATE,
+		.probe_non_timer = 0,
+		.min_se_s = 90,
 };
 
-typedef struct vt_param_def {
+typedef struct vt_param_def
+{
 	const char *name;
 	long long min;
 	long long max;
@@ -27,15 +28,15 @@ typedef struct vt_param_def {
 } vt_param_def_t;
 
 static const vt_param_def_t vt_param_defs[VT_P__COUNT] = {
-	[VT_P_SESSION_TTL] = {"session_ttl", 2, 86400,
-			"2..86400 (seconds, and >= update_segment)"},
-	[VT_P_UPDATE_SEGMENT] = {"update_segment", 2, 10, "2..10"},
-	[VT_P_EARLY_HANGUP] = {"early_hangup", 0, 3600, "0..3600 (seconds)"},
-	[VT_P_NO_TIMER_LIMIT] = {"no_timer_limit", 0, 604800,
-			"0..604800 (seconds, 0 = off)"},
-	[VT_P_PROBE_METHOD] = {"probe_method", 0, 1, "UPDATE|OPTIONS"},
-	[VT_P_PROBE_NON_TIMER] = {"probe_non_timer", 0, 1, "0..1"},
-	[VT_P_MIN_SE] = {"min_se", 90, 86400, "90..86400 (seconds)"},
+		[VT_P_SESSION_TTL] = {"session_ttl", 2, 86400,
+				"2..86400 (seconds, and >= update_segment)"},
+		[VT_P_UPDATE_SEGMENT] = {"update_segment", 2, 10, "2..10"},
+		[VT_P_EARLY_HANGUP] = {"early_hangup", 0, 3600, "0..3600 (seconds)"},
+		[VT_P_NO_TIMER_LIMIT] = {"no_timer_limit", 0, 604800,
+				"0..604800 (seconds, 0 = off)"},
+		[VT_P_PROBE_METHOD] = {"probe_method", 0, 1, "UPDATE|OPTIONS"},
+		[VT_P_PROBE_NON_TIMER] = {"probe_non_timer", 0, 1, "0..1"},
+		[VT_P_MIN_SE] = {"min_se", 90, 86400, "90..86400 (seconds)"},
 };
 
 int vt_name_is(const char *s, size_t len, const char *name)
@@ -199,8 +200,8 @@ void vt_param_format_error(char *err, size_t errlen, vt_param_id_t id,
 	/* Cap what we echo: the value may come from the network via a pvar. */
 	int shown = value_len > 64 ? 64 : (int)value_len;
 
-	snprintf(err, errlen, "%s = \"%.*s\": allowed %s",
-			vt_param_name(id), shown, value ? value : "", vt_param_allowed(id));
+	snprintf(err, errlen, "%s = \"%.*s\": allowed %s", vt_param_name(id), shown,
+			value ? value : "", vt_param_allowed(id));
 }
 
 /* One "name" / "value" pair onto *p (no consistency check). Returns the
@@ -263,8 +264,8 @@ static int override_item(const char *name, size_t nlen, const char *val,
 			(vt_params_t *)arg, name, nlen, val, vlen, "override", err, errlen);
 }
 
-int vt_overrides_apply(vt_params_t *p, const char *s, size_t len, char *err,
-		size_t errlen)
+int vt_overrides_apply(
+		vt_params_t *p, const char *s, size_t len, char *err, size_t errlen)
 {
 	vt_params_t tmp = *p;
 

@@ -8,7 +8,8 @@
 
 #include <stddef.h>
 
-typedef enum vt_param_id {
+typedef enum vt_param_id
+{
 	VT_P_SESSION_TTL = 0,
 	VT_P_UPDATE_SEGMENT,
 	VT_P_EARLY_HANGUP,
@@ -19,13 +20,15 @@ typedef enum vt_param_id {
 	VT_P__COUNT
 } vt_param_id_t;
 
-typedef enum vt_probe_method {
+typedef enum vt_probe_method
+{
 	VT_PROBE_UPDATE = 0,
 	VT_PROBE_OPTIONS = 1
 } vt_probe_method_t;
 
 /* One call's (or the module's) settings. Durations in seconds. */
-typedef struct vt_params {
+typedef struct vt_params
+{
 	int session_ttl_s;
 	int update_segment;
 	int early_hangup_s;
@@ -85,8 +88,8 @@ void vt_param_format_error(char *err, size_t errlen, vt_param_id_t id,
 /* "name=value;name=value" (blanks around tokens allowed, empty items
  * skipped). On success 0 and *p updated (consistency checked too). On error
  * -1, *p left untouched, err says which item is wrong and why. */
-int vt_overrides_apply(vt_params_t *p, const char *s, size_t len, char *err,
-		size_t errlen);
+int vt_overrides_apply(
+		vt_params_t *p, const char *s, size_t len, char *err, size_t errlen);
 
 /* One parameter by name and textual value (vos_timer.set): the same
  * validation as modparam and overrides, consistency included. Returns the

@@ -45,10 +45,19 @@ static int parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-enum { K_V, K_MODE, K_ANSWERED, K_DISTRUSTED, K_INVITE_SE, K_SE, K_REFRESHER,
-	K__COUNT };
-static const char *const keys[K__COUNT] = {"v", "mode", "answered",
-		"distrusted", "invite_se", "se", "refresher"};
+enum
+{
+	K_V,
+	K_MODE,
+	K_ANSWERED,
+	K_DISTRUSTED,
+	K_INVITE_SE,
+	K_SE,
+	K_REFRESHER,
+	K__COUNT
+};
+static const char *const keys[K__COUNT] = {
+		"v", "mode", "answered", "distrusted", "invite_se", "se", "refresher"};
 
 static int state_item(vt_persist_t *p, int k, const char *v, size_t vlen)
 {
@@ -96,7 +105,8 @@ static int state_item(vt_persist_t *p, int k, const char *v, size_t vlen)
 }
 
 /* What the items read so far said (vt_persist_parse). */
-typedef struct parse_state {
+typedef struct parse_state
+{
 	vt_persist_t p;
 	unsigned int seen;	/* K_* items */
 	unsigned int pseen; /* settings, by vt_param_id_t */

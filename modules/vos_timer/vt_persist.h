@@ -28,7 +28,8 @@
  * dialog module's dialog_vars.dialog_value column holds 512). */
 #define VT_PERSIST_LEN 320
 
-typedef struct vt_persist {
+typedef struct vt_persist
+{
 	vt_params_t params;
 	int mode;				   /* vt_mode_t once answered */
 	int distrusted;			   /* 0/1: capped whatever its mode */

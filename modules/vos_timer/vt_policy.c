@@ -85,8 +85,8 @@ static void disarm(vt_policy_t *pc)
 }
 
 /* Keep the earliest candidate; on a tie the first one offered wins. */
-static void offer(vt_policy_t *pc, uint64_t at_ms, vt_action_t act,
-		vt_reason_t r)
+static void offer(
+		vt_policy_t *pc, uint64_t at_ms, vt_action_t act, vt_reason_t r)
 {
 	if(at_ms < pc->next_ms)
 		arm(pc, at_ms, act, r);
@@ -118,8 +118,8 @@ static void schedule(vt_policy_t *pc, uint64_t now_ms)
 	if(pc->probe_k < pc->params.update_segment) {
 		/* lead_ms < i_ms: never before the window starts */
 		offer(pc,
-				vt_deadline_add_ms(pc->window_ms,
-						(pc->probe_k + 1) * i_ms - pc->lead_ms),
+				vt_deadline_add_ms(
+						pc->window_ms, (pc->probe_k + 1) * i_ms - pc->lead_ms),
 				VT_ACT_PROBE, VT_REASON_NONE);
 	} else {
 		/* the window's end or, if the last probes left later (the
@@ -225,8 +225,8 @@ void vt_policy_distrust(vt_policy_t *pc, uint64_t now_ms)
 	if(pc->state != VT_ST_ACTIVE && pc->state != VT_ST_GRACE)
 		return; /* early: vt_policy_answered() sets the cap */
 	if(pc->cap_ms == VT_NO_DEADLINE && pc->params.no_timer_limit_s > 0) {
-		pc->cap_ms = vt_deadline_add_ms(pc->answered_ms,
-				(uint64_t)pc->params.no_timer_limit_s * 1000);
+		pc->cap_ms = vt_deadline_add_ms(
+				pc->answered_ms, (uint64_t)pc->params.no_timer_limit_s * 1000);
 		/* already past its cap: due now (never a deadline in the past) */
 		if(pc->cap_ms < now_ms)
 			pc->cap_ms = now_ms;
@@ -286,8 +286,8 @@ vt_decision_t vt_policy_on_deadline(vt_policy_t *pc, uint64_t now_ms)
 			pc->pending |= d.legs;
 			pc->probes_sent += leg_count(d.legs);
 			if(d.legs) {
-				uint64_t off = now_ms > pc->window_ms ? now_ms - pc->window_ms
-													  : 0;
+				uint64_t off =
+						now_ms > pc->window_ms ? now_ms - pc->window_ms : 0;
 
 				pc->last_probe_off_ms =
 						off > UINT32_MAX ? UINT32_MAX : (uint32_t)off;

@@ -47,19 +47,22 @@
 /* Probe outcome code for a probe that could not be sent at all. */
 #define VT_PROBE_UNSENT 0
 
-typedef enum vt_mode {
+typedef enum vt_mode
+{
 	VT_MODE_NON_TIMER = 0,
 	VT_MODE_TIMER = 1
 } vt_mode_t;
 
-typedef enum vt_state {
+typedef enum vt_state
+{
 	VT_ST_EARLY = 0, /* managed, not answered yet: nothing scheduled */
 	VT_ST_ACTIVE,	 /* answered: deadlines run */
 	VT_ST_GRACE,	 /* window lost; early_hangup grace running */
 	VT_ST_TEARDOWN	 /* module asked the dialog module to end the call */
 } vt_state_t;
 
-typedef enum vt_reason {
+typedef enum vt_reason
+{
 	VT_REASON_NONE = 0,
 	VT_REASON_SESSION_EXPIRED,
 	VT_REASON_LEG_GONE,
@@ -68,7 +71,8 @@ typedef enum vt_reason {
 	VT_REASON__COUNT
 } vt_reason_t;
 
-typedef enum vt_action {
+typedef enum vt_action
+{
 	VT_ACT_NONE = 0,
 	VT_ACT_PROBE,		   /* send a probe to decision.legs */
 	VT_ACT_VERDICT,		   /* judge the window (internal: never returned) */
@@ -77,7 +81,8 @@ typedef enum vt_action {
 	VT_ACT_FORGET		   /* tries exhausted: drop the module's record */
 } vt_action_t;
 
-typedef struct vt_decision {
+typedef struct vt_decision
+{
 	vt_action_t action;
 	vt_reason_t reason; /* for teardowns */
 	uint8_t legs;		/* for probes: VT_LEG_* bits */
@@ -86,7 +91,8 @@ typedef struct vt_decision {
 /* A call's settings, packed (every vt_params.c range fits): a record is
  * kept per managed call, and the module's budget (doc/ section "Cost and benchmarks") is 256 bytes of shm per
  * call. vt_policy_params() gives them back as a vt_params_t. */
-typedef struct vt_cparams {
+typedef struct vt_cparams
+{
 	uint32_t session_ttl_s;
 	uint32_t no_timer_limit_s;
 	uint32_t min_se_s;
@@ -96,7 +102,8 @@ typedef struct vt_cparams {
 	uint8_t probe_non_timer : 1;
 } vt_cparams_t;
 
-typedef struct vt_policy {
+typedef struct vt_policy
+{
 	vt_cparams_t params;	   /* settings this call was managed with */
 	uint64_t answered_ms;	   /* t of the 2xx; 0 while early */
 	uint64_t window_ms;		   /* t_c */

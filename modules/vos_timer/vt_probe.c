@@ -34,8 +34,8 @@ static void probe_answered(
 			code);
 	/* An answer for a call that ended meanwhile finds no record: ignored. */
 	if(vt_store_probe_result(key, leg, code, vt_now_ms()) == VT_SR_DONE)
-		vt_stats_probe(code == 408 || code == 481 ? VT_PS_FAILED
-												  : VT_PS_CONFIRMED);
+		vt_stats_probe(
+				code == 408 || code == 481 ? VT_PS_FAILED : VT_PS_CONFIRMED);
 }
 
 void vt_probe_init(void)

@@ -32,13 +32,15 @@
 /* RFC 4028: a Min-SE that is absent means 90 seconds. */
 #define VT_RFC4028_MIN_SE_DEFAULT 90u
 
-typedef enum vt_se_action {
+typedef enum vt_se_action
+{
 	VT_SE_PASS = 0, /* forward the INVITE unchanged */
 	VT_SE_REJECT,	/* answer 422 with Min-SE: min_se_s, do not forward */
 	VT_SE_REWRITE	/* forward it with the values below */
 } vt_se_action_t;
 
-typedef struct vt_se_decision {
+typedef struct vt_se_decision
+{
 	vt_se_action_t action;
 	uint32_t se_s;	   /* REWRITE: the Session-Expires value to forward */
 	uint32_t min_se_s; /* REJECT: Min-SE of the 422; REWRITE with

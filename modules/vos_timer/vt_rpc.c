@@ -60,8 +60,8 @@ static void vt_rpc_stats(rpc_t *rpc, void *ctx)
 			(int)vt_stats_teardowns(VT_REASON_SESSION_EXPIRED),
 			"teardown_leg_gone", (int)vt_stats_teardowns(VT_REASON_LEG_GONE),
 			"teardown_no_timer_limit",
-			(int)vt_stats_teardowns(VT_REASON_NO_TIMER_LIMIT),
-			"teardown_admin", (int)vt_stats_teardowns(VT_REASON_ADMIN));
+			(int)vt_stats_teardowns(VT_REASON_NO_TIMER_LIMIT), "teardown_admin",
+			(int)vt_stats_teardowns(VT_REASON_ADMIN));
 	vt_stats_lateness_summary(&p50, &p99, &max);
 	rpc->struct_add(h, "ddddd", "lateness_p50_ms", (int)p50, "lateness_p99_ms",
 			(int)p99, "lateness_max_ms", (int)max, "probes_peak_100ms",
@@ -75,16 +75,14 @@ static void vt_rpc_stats(rpc_t *rpc, void *ctx)
 static void add_call(rpc_t *rpc, void *h, const vt_call_view_t *v)
 {
 	rpc->struct_add(h, "Sssddssssddd", "call_id", &v->callid, "mode",
-			vt_mode_name(v->mode), "state", vt_state_name(v->state),
-			"age_s", (int)(v->age_ms / 1000), "next_in_ms",
-			(int)v->next_in_ms, "next_action",
-			vt_action_name(v->next_action), "next_reason",
-			vt_view_next_reason(v),
-			"caller", vt_view_leg_state(v, VT_LEG_CALLER), "callee",
+			vt_mode_name(v->mode), "state", vt_state_name(v->state), "age_s",
+			(int)(v->age_ms / 1000), "next_in_ms", (int)v->next_in_ms,
+			"next_action", vt_action_name(v->next_action), "next_reason",
+			vt_view_next_reason(v), "caller",
+			vt_view_leg_state(v, VT_LEG_CALLER), "callee",
 			vt_view_leg_state(v, VT_LEG_CALLEE), "probes_sent",
-			(int)v->probes_sent, "probes_confirmed",
-			(int)v->probes_confirmed, "probes_failed",
-			(int)v->probes_failed);
+			(int)v->probes_sent, "probes_confirmed", (int)v->probes_confirmed,
+			"probes_failed", (int)v->probes_failed);
 }
 
 /* The Call-ID argument of show and hangup (a numeric one converted). */
@@ -247,8 +245,8 @@ static void vt_rpc_set(rpc_t *rpc, void *ctx)
 			vt_param_name(id), vt_params_get(&before, id),
 			vt_params_get(&after, id));
 	if(id == VT_P_SESSION_TTL || id == VT_P_UPDATE_SEGMENT) {
-		vt_tm_check_interval((uint64_t)after.session_ttl_s * 1000
-									 / after.update_segment,
+		vt_tm_check_interval(
+				(uint64_t)after.session_ttl_s * 1000 / after.update_segment,
 				"new ");
 	}
 	if(rpc->add(ctx, "{", &h) < 0) {
@@ -263,5 +261,4 @@ rpc_export_t vt_rpc_cmds[] = {
 		{"vos_timer.list", vt_rpc_list, vt_rpc_list_doc, RET_ARRAY},
 		{"vos_timer.show", vt_rpc_show, vt_rpc_show_doc, RET_ARRAY},
 		{"vos_timer.hangup", vt_rpc_hangup, vt_rpc_hangup_doc, 0},
-		{"vos_timer.set", vt_rpc_set, vt_rpc_set_doc, 0},
-		{0, 0, 0, 0}};
+		{"vos_timer.set", vt_rpc_set, vt_rpc_set_doc, 0}, {0, 0, 0, 0}};

@@ -7,7 +7,8 @@
 
 #include "vt_settings.h"
 
-typedef struct vt_settings {
+typedef struct vt_settings
+{
 	gen_lock_t lock;
 	vt_params_t p;
 } vt_settings_t;
@@ -55,8 +56,8 @@ int vt_settings_set(const str *name, const str *value, vt_params_t *before,
 
 	lock_get(&vt_settings->lock);
 	p = *before = vt_settings->p;
-	r = vt_params_assign(
-			&p, name->s, (size_t)name->len, value->s, (size_t)value->len, err, errlen);
+	r = vt_params_assign(&p, name->s, (size_t)name->len, value->s,
+			(size_t)value->len, err, errlen);
 	if(r >= 0)
 		vt_settings->p = *after = p;
 	lock_release(&vt_settings->lock);

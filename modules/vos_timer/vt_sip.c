@@ -88,8 +88,8 @@ static int replace_number(struct sip_msg *msg, char *p, size_t len,
 }
 
 /* Add "Min-SE: v" right after the Session-Expires header. */
-static int add_min_se(struct sip_msg *msg, struct hdr_field *after,
-		unsigned int v)
+static int add_min_se(
+		struct sip_msg *msg, struct hdr_field *after, unsigned int v)
 {
 	struct lump *l;
 	char *buf;

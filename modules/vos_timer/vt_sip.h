@@ -13,7 +13,8 @@
 #include "vt_headers.h"
 #include "vt_rfc4028.h"
 
-typedef struct vt_msg_timer {
+typedef struct vt_msg_timer
+{
 	vt_timer_facts_t f;
 	struct hdr_field *se_hdr;	  /* the Session-Expires header, if one */
 	struct hdr_field *min_se_hdr; /* the Min-SE header, if one */

@@ -17,7 +17,8 @@ static counter_handle_t vt_cnt_late[VT_HIST_BUCKETS];
 
 /* Written by the timer process only (it runs the deadlines and sends the
  * probes), read by any: plain aligned words. */
-typedef struct vt_stats_shm {
+typedef struct vt_stats_shm
+{
 	volatile uint32_t late_max_ms;
 	volatile uint32_t probes_peak_100ms;
 } vt_stats_shm_t;
@@ -25,8 +26,15 @@ static vt_stats_shm_t *vt_sshm = NULL;
 /* the timer process's own burst tracker */
 static vt_peak_t vt_probe_peak;
 
-enum { VT_G_ALL, VT_G_EARLY, VT_G_TIMER, VT_G_NON_TIMER, VT_G_TEARDOWN,
-	VT_G_RESTORED };
+enum
+{
+	VT_G_ALL,
+	VT_G_EARLY,
+	VT_G_TIMER,
+	VT_G_NON_TIMER,
+	VT_G_TEARDOWN,
+	VT_G_RESTORED
+};
 
 static counter_val_t gauge(counter_handle_t h, void *param)
 {
@@ -57,37 +65,38 @@ static counter_val_t shm_gauge(counter_handle_t h, void *param)
 }
 
 static counter_def_t vt_counter_defs[] = {
-	{0, "managed_calls", 0, gauge, (void *)VT_G_ALL,
-			"calls under management now"},
-	{0, "managed_early", 0, gauge, (void *)VT_G_EARLY,
-			"managed calls not answered yet"},
-	{0, "managed_timer", 0, gauge, (void *)VT_G_TIMER,
-			"answered calls in timer mode"},
-	{0, "managed_non_timer", 0, gauge, (void *)VT_G_NON_TIMER,
-			"answered calls in non-timer mode"},
-	{0, "managed_in_teardown", 0, gauge, (void *)VT_G_TEARDOWN,
-			"calls the module is ending"},
-	{0, "restored", 0, gauge, (void *)VT_G_RESTORED,
-			"calls re-armed from the dialog database at start-up"},
-	{&vt_cnt_teardown[VT_REASON_SESSION_EXPIRED], "teardown_session_expired",
-			0, 0, 0, "calls ended: window unconfirmed"},
-	{&vt_cnt_teardown[VT_REASON_LEG_GONE], "teardown_leg_gone", 0, 0, 0,
-			"calls ended: a leg answered 481"},
-	{&vt_cnt_teardown[VT_REASON_NO_TIMER_LIMIT], "teardown_no_timer_limit", 0,
-			0, 0, "calls ended: no_timer_limit reached"},
-	{&vt_cnt_teardown[VT_REASON_ADMIN], "teardown_admin", 0, 0, 0,
-			"calls ended by vos_timer.hangup"},
-	{&vt_cnt_probe[VT_PS_SENT], "probes_sent", 0, 0, 0,
-			"probe requests sent (one per leg)"},
-	{&vt_cnt_probe[VT_PS_CONFIRMED], "probes_confirmed", 0, 0, 0,
-			"probes answered with a code that confirms the leg"},
-	{&vt_cnt_probe[VT_PS_FAILED], "probes_failed", 0, 0, 0,
-			"probes answered 408 or 481, timed out, or not sendable"},
-	{0, "probes_peak_100ms", 0, shm_gauge, (void *)1,
-			"most probes sent in any 100 ms slice since start-up"},
-	{0, "lateness_max_ms", 0, shm_gauge, (void *)0,
-			"latest start of a deadline's work (probe, teardown), in ms"},
-	{0, 0, 0, 0, 0, 0}};
+		{0, "managed_calls", 0, gauge, (void *)VT_G_ALL,
+				"calls under management now"},
+		{0, "managed_early", 0, gauge, (void *)VT_G_EARLY,
+				"managed calls not answered yet"},
+		{0, "managed_timer", 0, gauge, (void *)VT_G_TIMER,
+				"answered calls in timer mode"},
+		{0, "managed_non_timer", 0, gauge, (void *)VT_G_NON_TIMER,
+				"answered calls in non-timer mode"},
+		{0, "managed_in_teardown", 0, gauge, (void *)VT_G_TEARDOWN,
+				"calls the module is ending"},
+		{0, "restored", 0, gauge, (void *)VT_G_RESTORED,
+				"calls re-armed from the dialog database at start-up"},
+		{&vt_cnt_teardown[VT_REASON_SESSION_EXPIRED],
+				"teardown_session_expired", 0, 0, 0,
+				"calls ended: window unconfirmed"},
+		{&vt_cnt_teardown[VT_REASON_LEG_GONE], "teardown_leg_gone", 0, 0, 0,
+				"calls ended: a leg answered 481"},
+		{&vt_cnt_teardown[VT_REASON_NO_TIMER_LIMIT], "teardown_no_timer_limit",
+				0, 0, 0, "calls ended: no_timer_limit reached"},
+		{&vt_cnt_teardown[VT_REASON_ADMIN], "teardown_admin", 0, 0, 0,
+				"calls ended by vos_timer.hangup"},
+		{&vt_cnt_probe[VT_PS_SENT], "probes_sent", 0, 0, 0,
+				"probe requests sent (one per leg)"},
+		{&vt_cnt_probe[VT_PS_CONFIRMED], "probes_confirmed", 0, 0, 0,
+				"probes answered with a code that confirms the leg"},
+		{&vt_cnt_probe[VT_PS_FAILED], "probes_failed", 0, 0, 0,
+				"probes answered 408 or 481, timed out, or not sendable"},
+		{0, "probes_peak_100ms", 0, shm_gauge, (void *)1,
+				"most probes sent in any 100 ms slice since start-up"},
+		{0, "lateness_max_ms", 0, shm_gauge, (void *)0,
+				"latest start of a deadline's work (probe, teardown), in ms"},
+		{0, 0, 0, 0, 0, 0}};
 
 /* One counter per lateness bucket; names from vt_hist.c. */
 static counter_def_t vt_late_defs[VT_HIST_BUCKETS + 1];
@@ -128,8 +137,8 @@ void vt_stats_lateness(uint64_t late_ms)
 {
 	counter_inc(vt_cnt_late[vt_hist_bucket(late_ms)]);
 	if(vt_sshm && late_ms > vt_sshm->late_max_ms)
-		vt_sshm->late_max_ms = late_ms > UINT32_MAX ? UINT32_MAX
-												   : (uint32_t)late_ms;
+		vt_sshm->late_max_ms =
+				late_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)late_ms;
 }
 
 void vt_stats_lateness_summary(long *p50, long *p99, long *max)

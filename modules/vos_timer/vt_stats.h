@@ -14,7 +14,8 @@ int vt_stats_init(void);
 void vt_stats_teardown(vt_reason_t r);
 long vt_stats_teardowns(vt_reason_t r);
 
-typedef enum vt_probe_stat {
+typedef enum vt_probe_stat
+{
 	VT_PS_SENT = 0,
 	VT_PS_CONFIRMED, /* answered with a code that confirms the leg */
 	VT_PS_FAILED,	 /* 408, 481, or not sendable */

@@ -20,13 +20,14 @@
  * calls) per hold of the store lock, and lets SIP workers in between. */
 #define VT_LIST_CHUNK_SLOTS 256
 
-typedef struct vt_call {
+typedef struct vt_call
+{
 	struct vt_call *hnext; /* next in the dialog-key slot */
 	struct vt_call *cnext; /* next in the Call-ID slot */
 	uint32_t callid_hash;
 	vt_heap_node_t hn; /* armed while pol.next_ms is a deadline */
 	vt_dlg_key_t key;
-	vt_policy_t pol; /* while early, pol.window_ms: when it was managed */
+	vt_policy_t pol;	  /* while early, pol.window_ms: when it was managed */
 	uint32_t invite_se_s; /* Session-Expires forwarded with the INVITE */
 	uint32_t se_s;		  /* Session-Expires of the 2xx */
 	uint8_t refresher;	  /* vt_refresher_t of the 2xx */
@@ -40,10 +41,11 @@ typedef struct vt_call {
 	char strs[]; /* the Call-ID; not terminated */
 } vt_call_t;
 
-#define VT_F_CALLEE_CSEQ 1	 /* the callee has sent an in-dialog request */
+#define VT_F_CALLEE_CSEQ 1		/* the callee has sent an in-dialog request */
 #define VT_F_SEND_FAIL_LOGGED 2 /* a probe send failure was logged */
 
-typedef struct vt_store {
+typedef struct vt_store
+{
 	gen_lock_t lock;
 	vt_heap_t heap;
 	vt_store_counts_t counts;
@@ -309,8 +311,8 @@ vt_sr_t vt_store_restore(vt_dlg_key_t key, const str *callid,
 	/* the callee's CSeq space is not known any more: probes to the caller
 	 * use CSeq 0 (see vt_probe.c), which is safe either way */
 	vt_policy_restore(&c->pol, &p->params, (vt_mode_t)p->mode, p->distrusted,
-			vt_spread_key(callid->s, callid->len), elapsed_ms,
-			probe_timeout_ms, now_ms);
+			vt_spread_key(callid->s, callid->len), elapsed_ms, probe_timeout_ms,
+			now_ms);
 	return insert_new(c, 1);
 }
 
@@ -430,7 +432,8 @@ void *vt_store_teardown_settle(vt_dlg_key_t key)
 }
 
 /* A record's state for RPC and the teardown event (not its Call-ID). */
-static void view_fill_locked(vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
+static void view_fill_locked(
+		vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
 {
 	uint64_t since = c->pol.answered_ms ? c->pol.answered_ms : c->pol.window_ms;
 
@@ -450,8 +453,8 @@ static void view_fill_locked(vt_call_view_t *v, const vt_call_t *c, uint64_t now
 	v->probes_confirmed = c->pol.probes_confirmed;
 	v->probes_failed = c->pol.probes_failed;
 	v->window_age_ms = c->pol.answered_ms
-								 ? (int64_t)vt_ms_since(now_ms, c->pol.window_ms)
-								 : -1;
+							   ? (int64_t)vt_ms_since(now_ms, c->pol.window_ms)
+							   : -1;
 	v->invite_se_s = c->invite_se_s;
 	v->se_s = c->se_s;
 	v->refresher = c->refresher;
@@ -502,7 +505,8 @@ vt_sr_t vt_store_next_due(uint64_t now_ms, vt_job_t *job)
 	vt_sr_t ret = VT_SR_NONE;
 
 	lock_get(&vt_store->lock);
-	while((n = vt_heap_min(&vt_store->heap)) != NULL && n->deadline_ms <= now_ms) {
+	while((n = vt_heap_min(&vt_store->heap)) != NULL
+			&& n->deadline_ms <= now_ms) {
 		c = call_of_node(n);
 		due = n->deadline_ms;
 		vt_heap_remove(&vt_store->heap, n);
@@ -567,7 +571,8 @@ vt_sr_t vt_store_next_due(uint64_t now_ms, vt_job_t *job)
 	return ret;
 }
 
-typedef enum vt_call_event {
+typedef enum vt_call_event
+{
 	VT_EV_PROBE_RESULT,
 	VT_EV_REFRESHED,
 	VT_EV_DISTRUST
@@ -645,8 +650,8 @@ int vt_store_first_send_failure(vt_dlg_key_t key)
 	return set_flag(key, VT_F_SEND_FAIL_LOGGED);
 }
 
-vt_sr_t vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
-		vt_job_t *job)
+vt_sr_t vt_store_hangup(
+		const str *callid, vt_reason_t reason, uint64_t now_ms, vt_job_t *job)
 {
 	vt_call_t *c;
 	vt_action_t act;
@@ -688,8 +693,8 @@ void vt_store_counts(vt_store_counts_t *out)
 
 static int old_enough(const vt_call_t *c, uint64_t now_ms, uint64_t min_age_ms)
 {
-	return vt_ms_since(now_ms, c->pol.answered_ms ? c->pol.answered_ms
-											 : c->pol.window_ms)
+	return vt_ms_since(now_ms,
+				   c->pol.answered_ms ? c->pol.answered_ms : c->pol.window_ms)
 		   >= min_age_ms;
 }
 
@@ -712,8 +717,7 @@ static int view_add_locked(
 }
 
 /* A copy's end: handed out, or freed when it failed (out of pkg). */
-static int views_out(
-		vt_call_view_t *v, int n, int failed, vt_call_view_t **out)
+static int views_out(vt_call_view_t *v, int n, int failed, vt_call_view_t **out)
 {
 	if(failed) {
 		vt_store_views_free(v, n);

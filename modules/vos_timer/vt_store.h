@@ -17,19 +17,21 @@
 #include "vt_persist.h"
 #include "vt_policy.h"
 
-typedef struct vt_dlg_key {
+typedef struct vt_dlg_key
+{
 	unsigned int h_entry;
 	unsigned int h_id;
 } vt_dlg_key_t;
 
 /* A read-only copy of a record for RPC and the teardown event. */
-typedef struct vt_call_view {
+typedef struct vt_call_view
+{
 	str callid; /* pkg copy */
 	vt_mode_t mode;
 	vt_state_t state;
 	vt_action_t next_action;
 	vt_reason_t reason;
-	uint64_t age_ms;	 /* since answer, or since managed while early */
+	uint64_t age_ms;	/* since answer, or since managed while early */
 	int64_t next_in_ms; /* -1: nothing scheduled */
 	vt_params_t params;
 	unsigned int confirmed; /* VT_LEG_* bits confirmed in this window */
@@ -53,15 +55,16 @@ const char *vt_view_next_reason(const vt_call_view_t *v);
 
 /* Work for the timer process, copied out of a record under the lock. The
  * strings live in one pkg block (vt_store_job_clean() frees it). */
-typedef struct vt_job {
+typedef struct vt_job
+{
 	vt_action_t action;
 	vt_reason_t reason;
-	unsigned int legs;		/* VT_ACT_PROBE: VT_LEG_* bits */
-	int probe_method;		/* vt_probe_method_t */
+	unsigned int legs;	   /* VT_ACT_PROBE: VT_LEG_* bits */
+	int probe_method;	   /* vt_probe_method_t */
 	int callee_cseq_known; /* the callee has sent an in-dialog request */
 	vt_dlg_key_t key;
 	uint64_t due_ms; /* the deadline's computed time (deadline jobs) */
-	void *held; /* retry/forget of a held teardown: the dialog reference */
+	void *held;		 /* retry/forget of a held teardown: the dialog reference */
 	str callid;
 	str ftag;
 	str ttag;
@@ -73,12 +76,14 @@ typedef struct vt_job {
 
 
 /* What the 2xx establishing the call said (RFC 4028 section 8.2). */
-typedef struct vt_answer {
+typedef struct vt_answer
+{
 	uint32_t se_s;	   /* its Session-Expires, 0: none or not usable */
 	uint8_t refresher; /* vt_refresher_t */
 } vt_answer_t;
 
-typedef struct vt_store_counts {
+typedef struct vt_store_counts
+{
 	unsigned int early;
 	unsigned int timer;
 	unsigned int non_timer;
@@ -89,7 +94,8 @@ typedef struct vt_store_counts {
 
 /* What a store function did with the call it was given: one meaning per
  * value, whichever function returns it. */
-typedef enum vt_sr {
+typedef enum vt_sr
+{
 	VT_SR_NOMEM = -3,  /* out of memory: nothing changed */
 	VT_SR_EARLY = -2,  /* not answered yet, so it cannot be ended */
 	VT_SR_ENDING = -1, /* the module is ending it already */
@@ -110,8 +116,8 @@ vt_sr_t vt_store_manage(vt_dlg_key_t key, const str *callid,
 
 /* The call was answered: start its deadlines. DONE, or NONE (unknown
  * call, or answered already). */
-vt_sr_t vt_store_answered(vt_dlg_key_t key,
-		const vt_answer_t *ans, uint64_t now_ms);
+vt_sr_t vt_store_answered(
+		vt_dlg_key_t key, const vt_answer_t *ans, uint64_t now_ms);
 /* An answered call's lasting facts for vt_persist_format(), with the
  * answer time on the wall clock (now_unix_ms: the wall clock now). DONE
  * (*out filled), or NONE (unknown or unanswered call). */
@@ -177,8 +183,8 @@ void vt_store_job_clean(vt_job_t *job);
  * record found with it: never a second dialog sharing the Call-ID). DONE
  * (*job filled), NONE (no such call), ENDING, EARLY or NOMEM (out of pkg
  * memory; nothing changed). */
-vt_sr_t vt_store_hangup(const str *callid, vt_reason_t reason, uint64_t now_ms,
-		vt_job_t *job);
+vt_sr_t vt_store_hangup(
+		const str *callid, vt_reason_t reason, uint64_t now_ms, vt_job_t *job);
 
 void vt_store_counts(vt_store_counts_t *c);
 

@@ -43,7 +43,7 @@ static struct
 
 static const char *legs_name(unsigned int legs)
 {
-	return legs == VT_LEGS_BOTH		 ? "caller and callee"
+	return legs == VT_LEGS_BOTH	  ? "caller and callee"
 		   : legs & VT_LEG_CALLER ? "caller"
 								  : "callee";
 }

@@ -85,8 +85,8 @@ static void *pack_param(vt_tm_kind_t kind, vt_dlg_key_t key, unsigned int leg)
 							   | (leg == VT_LEG_CALLEE ? 1u : 0u));
 }
 
-static void unpack_param(void *p, vt_tm_kind_t *kind, vt_dlg_key_t *key,
-		unsigned int *leg)
+static void unpack_param(
+		void *p, vt_tm_kind_t *kind, vt_dlg_key_t *key, unsigned int *leg)
 {
 	uint64_t v = (uint64_t)(uintptr_t)p;
 
@@ -141,8 +141,8 @@ int vt_tm_on_answer(
 		void *tx, vt_tm_kind_t kind, vt_dlg_key_t key, unsigned int leg)
 {
 	return vt_tmb.register_tmcb(NULL, (struct cell *)tx, TMCB_LOCAL_COMPLETED,
-				   answered_cb, pack_param(kind, key, leg), NULL)
-						   > 0
+				   answered_cb, pack_param(kind, key, leg),
+				   NULL) > 0
 				   ? 0
 				   : -1;
 }

@@ -18,7 +18,8 @@ struct socket_info;
 /* One leg of a call as a request to it needs it: copied out of the
  * dialog under its lock (vt_dialog_leg()); the strings marked "copy" live
  * in mem, the others are the dialog's and need its reference held. */
-typedef struct vt_leg {
+typedef struct vt_leg
+{
 	unsigned int leg;		 /* VT_LEG_CALLER or VT_LEG_CALLEE */
 	str target;				 /* the leg's contact (copy) */
 	str route_set;			 /* its route set, len 0 if none (copy) */
@@ -34,7 +35,8 @@ void vt_leg_free(vt_leg_t *l);
 
 /* What a request was sent for: its final answer goes to that kind's
  * handler. */
-typedef enum vt_tm_kind {
+typedef enum vt_tm_kind
+{
 	VT_TM_PROBE = 0,
 	VT_TM_BYE,
 	VT_TM__KINDS
@@ -74,7 +76,7 @@ int vt_tm_send(const vt_leg_t *l, const str *method, const str *hdrs,
 
 /* The final answer of the request tx (from vt_tm_created_f) goes to kind's
  * handler. 0, or -1 when tm would not take the callback. */
-int vt_tm_on_answer(void *tx, vt_tm_kind_t kind, vt_dlg_key_t key,
-		unsigned int leg);
+int vt_tm_on_answer(
+		void *tx, vt_tm_kind_t kind, vt_dlg_key_t key, unsigned int leg);
 
 #endif

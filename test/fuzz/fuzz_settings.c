@@ -37,9 +37,9 @@ static void check_valid(const vt_params_t *p)
 
 	for(id = 0; id < VT_P__COUNT; id++)
 		if(id != VT_P_PROBE_METHOD)
-			CHECK(vt_param_check_int(
-						  (vt_param_id_t)id, vt_params_get(p, (vt_param_id_t)id))
-				  == 0);
+			CHECK(vt_param_check_int((vt_param_id_t)id,
+						  vt_params_get(p, (vt_param_id_t)id))
+					== 0);
 	CHECK(p->probe_method == VT_PROBE_UPDATE
 			|| p->probe_method == VT_PROBE_OPTIONS);
 	CHECK(vt_params_check_consistency(p, err, sizeof(err)) == 0);
@@ -87,7 +87,7 @@ static void fuzz_persist(const char *s, size_t len)
 	memset(&again, 0, sizeof(again));
 	CHECK(vt_persist_parse(
 				  buf, (size_t)n, &vt_params_default, &again, err, sizeof(err))
-		  == 0);
+			== 0);
 	CHECK(memcmp(&again.params, &out.params, sizeof(out.params)) == 0);
 	CHECK(again.mode == out.mode && again.distrusted == out.distrusted
 			&& again.answered_unix_ms == out.answered_unix_ms

@@ -821,12 +821,14 @@ END_TEST
 
 START_TEST(test_request_to_tag)
 {
-	static const char bye[] = "BYE sip:bob@10.0.0.2:5060;alias=1.2.3.4~5060~1 SIP/2.0\r\n"
-							  "Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1\r\n"
-							  "From: <sip:alice@a>;tag=caller-1\r\n"
-							  "To: <sip:bob@b>;tag=callee-2;x=1\r\n"
-							  "CSeq: 3 BYE\r\n\r\n";
-	static const char plain[] = "BYE sip:a SIP/2.0\r\nTo: <sip:a>;TAG=t9\r\n\r\n";
+	static const char bye[] =
+			"BYE sip:bob@10.0.0.2:5060;alias=1.2.3.4~5060~1 SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1\r\n"
+			"From: <sip:alice@a>;tag=caller-1\r\n"
+			"To: <sip:bob@b>;tag=callee-2;x=1\r\n"
+			"CSeq: 3 BYE\r\n\r\n";
+	static const char plain[] =
+			"BYE sip:a SIP/2.0\r\nTo: <sip:a>;TAG=t9\r\n\r\n";
 	size_t n = sizeof(bye) - 1;
 
 	ck_assert_int_eq(vt_request_to_has_tag(bye, n, "callee-2", 8), 1);
@@ -836,10 +838,12 @@ START_TEST(test_request_to_tag)
 	ck_assert_int_eq(vt_request_to_has_tag(bye, n, "callee-", 7), 0);
 	ck_assert_int_eq(vt_request_to_has_tag(bye, n, "callee-2;", 9), 0);
 	/* parameter name any case, tag at the end of the line */
-	ck_assert_int_eq(vt_request_to_has_tag(plain, sizeof(plain) - 1, "t9", 2), 1);
+	ck_assert_int_eq(
+			vt_request_to_has_tag(plain, sizeof(plain) - 1, "t9", 2), 1);
 	/* cut before the tag, no To at all, empty input */
 	ck_assert_int_eq(vt_request_to_has_tag(bye, 120, "callee-2", 8), 0);
-	ck_assert_int_eq(vt_request_to_has_tag("BYE x SIP/2.0\r\n\r\n", 17, "t", 1), 0);
+	ck_assert_int_eq(
+			vt_request_to_has_tag("BYE x SIP/2.0\r\n\r\n", 17, "t", 1), 0);
 	ck_assert_int_eq(vt_request_to_has_tag(NULL, 0, "t", 1), 0);
 	ck_assert_int_eq(vt_request_to_has_tag(bye, n, "", 0), 0);
 }

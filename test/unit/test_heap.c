@@ -11,10 +11,10 @@
 /* ck_assert* records a checkpoint through the runner's pipe on every
  * success; the per-operation tree walks below would make that thousands of
  * syscalls per operation, so they only call into Check on failure. */
-#define REQUIRE(cond, ...)               \
-	do {                                 \
-		if(!(cond))                      \
-			ck_abort_msg(__VA_ARGS__);   \
+#define REQUIRE(cond, ...)             \
+	do {                               \
+		if(!(cond))                    \
+			ck_abort_msg(__VA_ARGS__); \
 	} while(0)
 
 static int key_less(const vt_heap_node_t *a, const vt_heap_node_t *b)
@@ -25,7 +25,8 @@ static int key_less(const vt_heap_node_t *a, const vt_heap_node_t *b)
 }
 
 /* Pool whose nodes are checked against the tree. */
-typedef struct pool {
+typedef struct pool
+{
 	vt_heap_node_t *nodes;
 	unsigned char *in_heap; /* reference: 1 if the test inserted it */
 	unsigned char *seen;	/* scratch for the tree walk */
@@ -58,8 +59,7 @@ static unsigned int walk(pool_t *p, const vt_heap_node_t *node,
 	REQUIRE(node->parent == parent, "node %zu: wrong parent pointer", i);
 	REQUIRE(vt_heap_node_armed(node), "node %zu in tree not armed", i);
 	if(parent != NULL)
-		REQUIRE(!key_less(node, parent),
-				"heap order broken at node %zu", i);
+		REQUIRE(!key_less(node, parent), "heap order broken at node %zu", i);
 	if(slot > *max_slot)
 		*max_slot = slot;
 	count += walk(p, node->left, node, 2 * slot, max_slot);
@@ -90,8 +90,7 @@ static void check_heap(pool_t *p, const vt_heap_t *h)
 	}
 	REQUIRE(count == expected, "walk found %u nodes, expected %u", count,
 			expected);
-	REQUIRE(h->nelts == expected, "nelts %u, expected %u", h->nelts,
-			expected);
+	REQUIRE(h->nelts == expected, "nelts %u, expected %u", h->nelts, expected);
 	/* complete tree: slots 1..nelts exactly */
 	REQUIRE(max_slot == expected, "tree not complete: max slot %lu, %u nodes",
 			max_slot, expected);
@@ -129,8 +128,7 @@ static void pool_remove(pool_t *p, vt_heap_t *h, size_t i)
 {
 	vt_heap_remove(h, &p->nodes[i]);
 	p->in_heap[i] = 0;
-	REQUIRE(!vt_heap_node_armed(&p->nodes[i]),
-			"removed node still armed");
+	REQUIRE(!vt_heap_node_armed(&p->nodes[i]), "removed node still armed");
 }
 
 /* ---- tests ------------------------------------------------------------ */
@@ -499,8 +497,7 @@ START_TEST(test_randomized_against_reference)
 			vt_heap_node_t *m = vt_heap_min(&h);
 			if(m != NULL) {
 				size_t j = (size_t)(m - nodes);
-				now = m->deadline_ms < UINT64_MAX - 128 ? m->deadline_ms
-														: now;
+				now = m->deadline_ms < UINT64_MAX - 128 ? m->deadline_ms : now;
 				pool_remove(&p, &h, j);
 				pops++;
 			}

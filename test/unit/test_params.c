@@ -6,7 +6,8 @@
 #include "vt_params.h"
 
 /* The ranges of the integer parameters (doc/ section "Parameters"). */
-static const struct {
+static const struct
+{
 	vt_param_id_t id;
 	const char *name;
 	long long min, max;
@@ -20,7 +21,8 @@ static const struct {
 };
 #define N_INT_RANGES (sizeof(int_ranges) / sizeof(int_ranges[0]))
 
-static const struct {
+static const struct
+{
 	vt_param_id_t id;
 	const char *name;
 } all_names[] = {
@@ -67,10 +69,10 @@ START_TEST(test_defaults_are_consistent)
 			0);
 	/* every default is itself within its range */
 	for(i = 0; i < N_INT_RANGES; i++)
-		ck_assert_msg(vt_param_check_int(int_ranges[i].id,
-							  vt_params_get(&vt_params_default,
-									  int_ranges[i].id))
-							  == 0,
+		ck_assert_msg(
+				vt_param_check_int(int_ranges[i].id,
+						vt_params_get(&vt_params_default, int_ranges[i].id))
+						== 0,
 				"default of %s out of range", int_ranges[i].name);
 }
 END_TEST
@@ -229,8 +231,8 @@ START_TEST(test_lookup)
 	size_t i;
 
 	for(i = 0; i < N_NAMES; i++) {
-		ck_assert_int_eq(vt_param_lookup(all_names[i].name,
-								 strlen(all_names[i].name)),
+		ck_assert_int_eq(
+				vt_param_lookup(all_names[i].name, strlen(all_names[i].name)),
 				(int)all_names[i].id);
 		ck_assert_str_eq(vt_param_name(all_names[i].id), all_names[i].name);
 		ck_assert_ptr_nonnull(vt_param_allowed(all_names[i].id));
@@ -516,8 +518,8 @@ END_TEST
 /* vos_timer.set: one parameter by name, same validation as modparam. */
 static int assign(vt_params_t *p, const char *name, const char *val, char *err)
 {
-	return vt_params_assign(p, name, strlen(name), val, strlen(val), err,
-			VT_ERR_LEN);
+	return vt_params_assign(
+			p, name, strlen(name), val, strlen(val), err, VT_ERR_LEN);
 }
 
 START_TEST(test_assign)
@@ -525,9 +527,11 @@ START_TEST(test_assign)
 	vt_params_t p = vt_params_default;
 	char err[VT_ERR_LEN] = "";
 
-	ck_assert_int_eq(assign(&p, "update_segment", "3", err), VT_P_UPDATE_SEGMENT);
+	ck_assert_int_eq(
+			assign(&p, "update_segment", "3", err), VT_P_UPDATE_SEGMENT);
 	ck_assert_int_eq(p.update_segment, 3);
-	ck_assert_int_eq(assign(&p, "probe_method", "options", err), VT_P_PROBE_METHOD);
+	ck_assert_int_eq(
+			assign(&p, "probe_method", "options", err), VT_P_PROBE_METHOD);
 	ck_assert_int_eq(p.probe_method, VT_PROBE_OPTIONS);
 	ck_assert_int_eq(assign(&p, " min_se ", " 120 ", err), VT_P_MIN_SE);
 	ck_assert_int_eq(p.min_se_s, 120);

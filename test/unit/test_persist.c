@@ -47,7 +47,8 @@ static void assert_persist_eq(const vt_persist_t *a, const vt_persist_t *b)
 
 static int parse(const char *s, vt_persist_t *out, char *err)
 {
-	return vt_persist_parse(s, strlen(s), &vt_params_default, out, err, VT_ERR_LEN);
+	return vt_persist_parse(
+			s, strlen(s), &vt_params_default, out, err, VT_ERR_LEN);
 }
 
 START_TEST(test_persist_roundtrip)
@@ -115,23 +116,23 @@ START_TEST(test_persist_malformed)
 {
 	static const char *const bad[] = {
 			"",
-			"v=1;mode=timer",						/* no answered */
-			"mode=timer;answered=1",				/* no v */
-			"v=2;mode=timer;answered=1",			/* unknown version */
-			"v=1;mode=fast;answered=1",				/* bad mode */
-			"v=1;mode=timer;answered=-1",			/* signed */
-			"v=1;mode=timer;answered=1x",			/* trailing junk */
+			"v=1;mode=timer",			  /* no answered */
+			"mode=timer;answered=1",	  /* no v */
+			"v=2;mode=timer;answered=1",  /* unknown version */
+			"v=1;mode=fast;answered=1",	  /* bad mode */
+			"v=1;mode=timer;answered=-1", /* signed */
+			"v=1;mode=timer;answered=1x", /* trailing junk */
 			"v=1;mode=timer;answered=99999999999999999999", /* > 2^63 */
-			"v=1;mode=timer;answered=",				/* empty */
-			"v=1;mode=timer;answered=1;answered=2", /* repeated */
+			"v=1;mode=timer;answered=",						/* empty */
+			"v=1;mode=timer;answered=1;answered=2",			/* repeated */
 			"v=1;mode=timer;answered=1;distrusted=2",
 			"v=1;mode=timer;answered=1;se=2147483648",
 			"v=1;mode=timer;answered=1;refresher=both",
-			"v=1;mode=timer;answered=1;colour=red",		/* unknown */
-			"v=1;mode=timer;answered=1;session_ttl=1",	/* out of range */
+			"v=1;mode=timer;answered=1;colour=red",	   /* unknown */
+			"v=1;mode=timer;answered=1;session_ttl=1", /* out of range */
 			"v=1;mode=timer;answered=1;session_ttl=4;session_ttl=5",
 			"v=1;mode=timer;answered=1;session_ttl=4;update_segment=5",
-			"v=1;mode=timer;answered=1;;se=3",			/* empty item */
+			"v=1;mode=timer;answered=1;;se=3", /* empty item */
 			"v=1;mode=timer;answered 1",
 			"v=1;mode=timer;answered=1;probe_method=INVITE",
 	};
@@ -171,13 +172,14 @@ START_TEST(test_persist_mutations_never_crash)
 					alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
 		if(rand_r(&seed) % 3 == 0)
 			len = rand_r(&seed) % (len + 1);
-		if(vt_persist_parse(buf, (size_t)len, &vt_params_default, &q, err,
-				   sizeof(err))
+		if(vt_persist_parse(
+				   buf, (size_t)len, &vt_params_default, &q, err, sizeof(err))
 				== 0) {
 			vt_params_t chk = q.params;
 			char e2[VT_ERR_LEN];
 
-			ck_assert_int_eq(vt_params_check_consistency(&chk, e2, sizeof(e2)), 0);
+			ck_assert_int_eq(
+					vt_params_check_consistency(&chk, e2, sizeof(e2)), 0);
 			ck_assert(q.mode == VT_MODE_TIMER || q.mode == VT_MODE_NON_TIMER);
 			ck_assert(q.distrusted == 0 || q.distrusted == 1);
 			ck_assert_uint_le(q.se_s, 2147483647u);
@@ -205,8 +207,8 @@ START_TEST(test_restore_non_timer_keeps_original_cap)
 	vt_decision_t d;
 
 	/* answered 3 s before the restart: the cap is 5 s away, not 8 */
-	vt_policy_restore(&pc, &p, VT_MODE_NON_TIMER, 0, 77, 3000,
-			PROBE_TIMEOUT_MS, 100000);
+	vt_policy_restore(
+			&pc, &p, VT_MODE_NON_TIMER, 0, 77, 3000, PROBE_TIMEOUT_MS, 100000);
 	ck_assert_int_eq(pc.state, VT_ST_ACTIVE);
 	ck_assert_uint_eq(pc.answered_ms, 97000);
 	ck_assert_uint_eq(pc.next_ms, 105000);
@@ -217,15 +219,15 @@ START_TEST(test_restore_non_timer_keeps_original_cap)
 	ck_assert_int_eq(d.reason, VT_REASON_NO_TIMER_LIMIT);
 
 	/* the cap passed while Kamailio was down: due at once, not in the past */
-	vt_policy_restore(&pc, &p, VT_MODE_NON_TIMER, 0, 77, 9000,
-			PROBE_TIMEOUT_MS, 100000);
+	vt_policy_restore(
+			&pc, &p, VT_MODE_NON_TIMER, 0, 77, 9000, PROBE_TIMEOUT_MS, 100000);
 	ck_assert_uint_eq(pc.next_ms, 100000);
 	ck_assert_int_eq(pc.next_action, VT_ACT_TEARDOWN);
 
 	/* no_timer_limit 0: nothing due */
 	p.no_timer_limit_s = 0;
-	vt_policy_restore(&pc, &p, VT_MODE_NON_TIMER, 0, 77, 9000,
-			PROBE_TIMEOUT_MS, 100000);
+	vt_policy_restore(
+			&pc, &p, VT_MODE_NON_TIMER, 0, 77, 9000, PROBE_TIMEOUT_MS, 100000);
 	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
 }
 END_TEST
@@ -235,8 +237,8 @@ START_TEST(test_restore_distrusted_timer_call_keeps_cap)
 	vt_policy_t pc;
 	vt_params_t p = restore_params(40, 2, 30);
 
-	vt_policy_restore(&pc, &p, VT_MODE_TIMER, 1, 0, 25000, PROBE_TIMEOUT_MS,
-			1000000);
+	vt_policy_restore(
+			&pc, &p, VT_MODE_TIMER, 1, 0, 25000, PROBE_TIMEOUT_MS, 1000000);
 	ck_assert_int_eq(pc.distrusted, 1);
 	ck_assert_uint_eq(pc.cap_ms, 1005000);
 	/* probes go on too; the cap comes first here */
@@ -273,36 +275,36 @@ START_TEST(test_restore_timer_phase)
 
 	for(key = 0; key < 65536; key += 4099) {
 		for(elapsed = 0; elapsed < 20000; elapsed += 37) {
-			vt_policy_restore(&pc, &p, VT_MODE_TIMER, 0, (uint16_t)key,
-					elapsed, PROBE_TIMEOUT_MS, now);
+			vt_policy_restore(&pc, &p, VT_MODE_TIMER, 0, (uint16_t)key, elapsed,
+					PROBE_TIMEOUT_MS, now);
 			ck_assert_int_eq(pc.next_action, VT_ACT_PROBE);
 			ck_assert_uint_gt(pc.next_ms, now);
 			ck_assert_uint_le(pc.next_ms, now + 2000);
 			ck_assert_uint_le(pc.window_ms, now);
 			ck_assert_uint_eq(pc.cap_ms, VT_NO_DEADLINE);
 			ck_assert_uint_le(pc.window_ms + 4000 + PROBE_TIMEOUT_MS
-							+ VT_VERDICT_SLACK_MS,
+									  + VT_VERDICT_SLACK_MS,
 					now + 4000 + PROBE_TIMEOUT_MS + VT_VERDICT_SLACK_MS);
 		}
 	}
 	/* the phase of a call answered at a probe boundary: answered 10 s ago
 	 * (no spreading lead once past the first window) -> a boundary now,
 	 * next probe one interval on */
-	vt_policy_restore(&pc, &p, VT_MODE_TIMER, 0, 0, 10000, PROBE_TIMEOUT_MS,
-			now);
+	vt_policy_restore(
+			&pc, &p, VT_MODE_TIMER, 0, 0, 10000, PROBE_TIMEOUT_MS, now);
 	ck_assert_uint_eq(pc.window_ms, now);
 	ck_assert_uint_eq(pc.next_ms, now + 2000);
 	/* 10.5 s ago: the boundary was 0.5 s ago */
-	vt_policy_restore(&pc, &p, VT_MODE_TIMER, 0, 0, 10500, PROBE_TIMEOUT_MS,
-			now);
+	vt_policy_restore(
+			&pc, &p, VT_MODE_TIMER, 0, 0, 10500, PROBE_TIMEOUT_MS, now);
 	ck_assert_uint_eq(pc.next_ms, now + 1500);
 	/* first window, 1 s after the answer: probe as planned at answer + I */
-	vt_policy_restore(&pc, &p, VT_MODE_TIMER, 0, 0, 1000, PROBE_TIMEOUT_MS,
-			now);
+	vt_policy_restore(
+			&pc, &p, VT_MODE_TIMER, 0, 0, 1000, PROBE_TIMEOUT_MS, now);
 	ck_assert_uint_eq(pc.next_ms, now + 1000);
 	/* answered before this host's monotonic clock began */
-	vt_policy_restore(&pc, &p, VT_MODE_TIMER, 0, 123, 900000,
-			PROBE_TIMEOUT_MS, now);
+	vt_policy_restore(
+			&pc, &p, VT_MODE_TIMER, 0, 123, 900000, PROBE_TIMEOUT_MS, now);
 	ck_assert_uint_gt(pc.next_ms, now);
 	ck_assert_uint_le(pc.next_ms, now + 2000);
 }
@@ -320,10 +322,10 @@ START_TEST(test_restore_silent_leg_torn_down_in_time)
 	uint64_t t;
 	int teardown = 0;
 
-	vt_policy_restore(&pc, &p, VT_MODE_TIMER, 0, 999, 7300, PROBE_TIMEOUT_MS,
-			now);
+	vt_policy_restore(
+			&pc, &p, VT_MODE_TIMER, 0, 999, 7300, PROBE_TIMEOUT_MS, now);
 	for(t = now; t <= now + 4000 + PROBE_TIMEOUT_MS + VT_VERDICT_SLACK_MS
-			&& !teardown;
+				 && !teardown;
 			t += 10) {
 		if(t < pc.next_ms)
 			continue;

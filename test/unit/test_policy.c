@@ -126,11 +126,11 @@ START_TEST(test_early_has_no_deadline_action)
 	vt_policy_t pc;
 	vt_reason_t r = VT_REASON_ADMIN;
 
-	vt_policy_init(&pc, &vt_params_default, VT_MODE_NON_TIMER, PROBE_TIMEOUT_MS);
+	vt_policy_init(
+			&pc, &vt_params_default, VT_MODE_NON_TIMER, PROBE_TIMEOUT_MS);
 	/* nothing is scheduled while early, whatever the time */
 	ck_assert_int_eq(fire(&pc, 0, &r), VT_ACT_NONE);
-	ck_assert_int_eq(
-			fire(&pc, UINT64_MAX - 1, &r), VT_ACT_NONE);
+	ck_assert_int_eq(fire(&pc, UINT64_MAX - 1, &r), VT_ACT_NONE);
 	ck_assert_int_eq(pc.state, VT_ST_EARLY);
 	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
 }
@@ -183,22 +183,20 @@ START_TEST(test_teardown_sequence)
 	ck_assert_int_eq(pc.teardown_tries, 1);
 	ck_assert_uint_eq(pc.next_ms, now + VT_TEARDOWN_RECHECK_MS);
 	ck_assert_int_eq(pc.next_action, VT_ACT_TEARDOWN_RETRY);
-	ck_assert_str_eq(vt_action_name((vt_action_t)pc.next_action),
-			"teardown-recheck");
+	ck_assert_str_eq(
+			vt_action_name((vt_action_t)pc.next_action), "teardown-recheck");
 	ck_assert_int_eq(pc.reason, VT_REASON_NO_TIMER_LIMIT);
 
 	/* not yet time for the recheck */
-	ck_assert_int_eq(fire(&pc, now + VT_TEARDOWN_RECHECK_MS - 1,
-							 &r),
-			VT_ACT_NONE);
+	ck_assert_int_eq(
+			fire(&pc, now + VT_TEARDOWN_RECHECK_MS - 1, &r), VT_ACT_NONE);
 	ck_assert_int_eq(pc.teardown_tries, 1);
 
 	/* retries until VT_TEARDOWN_MAX_TRIES tries in total */
 	for(tries = 2; tries <= VT_TEARDOWN_MAX_TRIES; tries++) {
 		now = pc.next_ms;
 		r = VT_REASON_NONE;
-		ck_assert_int_eq(fire(&pc, now, &r),
-				VT_ACT_TEARDOWN_RETRY);
+		ck_assert_int_eq(fire(&pc, now, &r), VT_ACT_TEARDOWN_RETRY);
 		ck_assert_int_eq(r, VT_REASON_NO_TIMER_LIMIT);
 		ck_assert_int_eq(pc.teardown_tries, tries);
 		ck_assert_int_eq(pc.state, VT_ST_TEARDOWN);
@@ -213,8 +211,7 @@ START_TEST(test_teardown_sequence)
 	ck_assert_int_eq(pc.next_action, VT_ACT_NONE);
 	ck_assert_int_eq(pc.teardown_tries, VT_TEARDOWN_MAX_TRIES);
 	/* and nothing more happens afterwards */
-	ck_assert_int_eq(
-			fire(&pc, now + 1000000, &r), VT_ACT_NONE);
+	ck_assert_int_eq(fire(&pc, now + 1000000, &r), VT_ACT_NONE);
 	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
 }
 END_TEST
@@ -244,8 +241,7 @@ START_TEST(test_no_timer_limit_zero)
 	ck_assert_uint_eq(pc.answered_ms, 1000);
 	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
 	ck_assert_int_eq(pc.next_action, VT_ACT_NONE);
-	ck_assert_int_eq(fire(&pc, UINT64_MAX - 1, &r),
-			VT_ACT_NONE);
+	ck_assert_int_eq(fire(&pc, UINT64_MAX - 1, &r), VT_ACT_NONE);
 	ck_assert_int_eq(pc.state, VT_ST_ACTIVE);
 }
 END_TEST
@@ -343,8 +339,8 @@ START_TEST(test_hangup_now)
 	vt_reason_t r;
 
 	answered_non_timer(&pc);
-	ck_assert_int_eq(vt_policy_hangup_now(&pc, VT_REASON_ADMIN, 2000),
-			VT_ACT_TEARDOWN);
+	ck_assert_int_eq(
+			vt_policy_hangup_now(&pc, VT_REASON_ADMIN, 2000), VT_ACT_TEARDOWN);
 	ck_assert_int_eq(pc.state, VT_ST_TEARDOWN);
 	ck_assert_int_eq(pc.reason, VT_REASON_ADMIN);
 	ck_assert_str_eq(vt_reason_name((vt_reason_t)pc.reason), "admin");
@@ -353,14 +349,13 @@ START_TEST(test_hangup_now)
 	ck_assert_int_eq(pc.next_action, VT_ACT_TEARDOWN_RETRY);
 
 	/* already tearing down */
-	ck_assert_int_eq(vt_policy_hangup_now(&pc, VT_REASON_ADMIN, 3000),
-			VT_ACT_NONE);
+	ck_assert_int_eq(
+			vt_policy_hangup_now(&pc, VT_REASON_ADMIN, 3000), VT_ACT_NONE);
 	ck_assert_int_eq(pc.teardown_tries, 1);
 	ck_assert_uint_eq(pc.next_ms, 2000 + VT_TEARDOWN_RECHECK_MS);
 
 	/* the recheck keeps the admin reason */
-	ck_assert_int_eq(fire(&pc, pc.next_ms, &r),
-			VT_ACT_TEARDOWN_RETRY);
+	ck_assert_int_eq(fire(&pc, pc.next_ms, &r), VT_ACT_TEARDOWN_RETRY);
 	ck_assert_int_eq(r, VT_REASON_ADMIN);
 }
 END_TEST
@@ -372,8 +367,8 @@ START_TEST(test_hangup_now_after_limit_teardown)
 
 	answered_non_timer(&pc);
 	ck_assert_int_eq(fire(&pc, 4000, &r), VT_ACT_TEARDOWN);
-	ck_assert_int_eq(vt_policy_hangup_now(&pc, VT_REASON_ADMIN, 4500),
-			VT_ACT_NONE);
+	ck_assert_int_eq(
+			vt_policy_hangup_now(&pc, VT_REASON_ADMIN, 4500), VT_ACT_NONE);
 	/* the original reason stands */
 	ck_assert_int_eq(pc.reason, VT_REASON_NO_TIMER_LIMIT);
 }
@@ -385,10 +380,10 @@ START_TEST(test_hangup_now_early_and_timer)
 	vt_reason_t r;
 
 	/* an early call has no dialog to end yet: nothing to do */
-	vt_policy_init(&pc, &vt_params_default, VT_MODE_NON_TIMER,
-			PROBE_TIMEOUT_MS);
-	ck_assert_int_eq(vt_policy_hangup_now(&pc, VT_REASON_ADMIN, 500),
-			VT_ACT_NONE);
+	vt_policy_init(
+			&pc, &vt_params_default, VT_MODE_NON_TIMER, PROBE_TIMEOUT_MS);
+	ck_assert_int_eq(
+			vt_policy_hangup_now(&pc, VT_REASON_ADMIN, 500), VT_ACT_NONE);
 	ck_assert_int_eq(pc.state, VT_ST_EARLY);
 	ck_assert_uint_eq(pc.next_ms, VT_NO_DEADLINE);
 
@@ -396,8 +391,8 @@ START_TEST(test_hangup_now_early_and_timer)
 	vt_policy_init(&pc, &vt_params_default, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
 	vt_policy_answered(&pc, 1, 100);
 	ck_assert_int_eq(pc.next_action, VT_ACT_PROBE);
-	ck_assert_int_eq(vt_policy_hangup_now(&pc, VT_REASON_ADMIN, 700),
-			VT_ACT_TEARDOWN);
+	ck_assert_int_eq(
+			vt_policy_hangup_now(&pc, VT_REASON_ADMIN, 700), VT_ACT_TEARDOWN);
 	ck_assert_int_eq(pc.state, VT_ST_TEARDOWN);
 	ck_assert_uint_eq(pc.next_ms, 700 + VT_TEARDOWN_RECHECK_MS);
 	ck_assert_int_eq(pc.next_action, VT_ACT_TEARDOWN_RETRY);
@@ -409,11 +404,11 @@ END_TEST
 
 START_TEST(test_names)
 {
-	ck_assert_str_eq(vt_reason_name(VT_REASON_SESSION_EXPIRED),
-			"session-expired");
+	ck_assert_str_eq(
+			vt_reason_name(VT_REASON_SESSION_EXPIRED), "session-expired");
 	ck_assert_str_eq(vt_reason_name(VT_REASON_LEG_GONE), "leg-gone");
-	ck_assert_str_eq(vt_reason_name(VT_REASON_NO_TIMER_LIMIT),
-			"no-timer-limit");
+	ck_assert_str_eq(
+			vt_reason_name(VT_REASON_NO_TIMER_LIMIT), "no-timer-limit");
 	ck_assert_str_eq(vt_reason_name(VT_REASON_ADMIN), "admin");
 	ck_assert_str_eq(vt_reason_name(VT_REASON_NONE), "none");
 
@@ -430,8 +425,7 @@ START_TEST(test_names)
 	ck_assert_str_eq(vt_action_name(VT_ACT_PROBE), "probe");
 	ck_assert_str_eq(vt_action_name(VT_ACT_VERDICT), "verdict");
 	ck_assert_str_eq(vt_action_name(VT_ACT_TEARDOWN), "teardown");
-	ck_assert_str_eq(vt_action_name(VT_ACT_TEARDOWN_RETRY),
-			"teardown-recheck");
+	ck_assert_str_eq(vt_action_name(VT_ACT_TEARDOWN_RETRY), "teardown-recheck");
 	ck_assert_str_eq(vt_action_name(VT_ACT_FORGET), "forget");
 }
 END_TEST
@@ -440,9 +434,8 @@ START_TEST(test_reason_header)
 {
 	static const vt_reason_t reasons[] = {VT_REASON_SESSION_EXPIRED,
 			VT_REASON_LEG_GONE, VT_REASON_NO_TIMER_LIMIT, VT_REASON_ADMIN};
-	static const char *cause[] = {
-			"SIP;cause=408", "SIP;cause=481", "Q.850;cause=102",
-			"Q.850;cause=16;"};
+	static const char *cause[] = {"SIP;cause=408", "SIP;cause=481",
+			"Q.850;cause=102", "Q.850;cause=16;"};
 	size_t i;
 
 	for(i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
@@ -582,8 +575,8 @@ START_TEST(test_timer_only_unconfirmed_leg_reprobed)
 	ck_assert_uint_eq(pc.probe_k, 2);
 	/* no third round: the window is judged after the last probe's life */
 	ck_assert_int_eq(pc.next_action, VT_ACT_VERDICT);
-	ck_assert_uint_eq(pc.next_ms,
-			T0 + 4000 + PROBE_TIMEOUT_MS + VT_VERDICT_SLACK_MS);
+	ck_assert_uint_eq(
+			pc.next_ms, T0 + 4000 + PROBE_TIMEOUT_MS + VT_VERDICT_SLACK_MS);
 
 	/* the callee answers the second probe: window restarts */
 	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 200, T0 + 4200);
@@ -816,8 +809,8 @@ END_TEST
 
 START_TEST(test_timer_final_codes)
 {
-	static const int confirming[] = {200, 202, 302, 405, 420, 486, 500, 501,
-			503, 603};
+	static const int confirming[] = {
+			200, 202, 302, 405, 420, 486, 500, 501, 503, 603};
 	static const int failing[] = {VT_PROBE_UNSENT, 100, 183, 408};
 	vt_policy_t pc;
 	size_t i;
@@ -835,8 +828,8 @@ START_TEST(test_timer_final_codes)
 		answered_timer(&pc, 0);
 		probe_round(&pc, T0 + 2000);
 		vt_policy_probe_result(&pc, VT_LEG_CALLER, failing[i], T0 + 2100);
-		ck_assert_msg(pc.confirmed == 0, "code %d does not confirm",
-				failing[i]);
+		ck_assert_msg(
+				pc.confirmed == 0, "code %d does not confirm", failing[i]);
 		ck_assert_uint_eq(pc.probes_failed, 1);
 		/* not dead before the window's last probe */
 		ck_assert_int_eq(pc.dead_reason, VT_REASON_NONE);
@@ -1073,12 +1066,14 @@ static uint32_t sim_rand(uint32_t *s)
 	return (*s >> 8) & 0xffffff;
 }
 
-typedef struct sim_leg {
+typedef struct sim_leg
+{
 	uint64_t due_ms; /* outcome of the outstanding probe, or NO_DEADLINE */
 	int code;
 } sim_leg_t;
 
-typedef struct sim_out {
+typedef struct sim_out
+{
 	uint64_t teardown_ms;
 	vt_reason_t reason;
 	uint64_t window_at_teardown;
@@ -1100,8 +1095,9 @@ static sim_out_t sim_call(vt_policy_t *pc, uint32_t *seed, uint64_t end_ms,
 		for(i = 0; i < 2; i++) {
 			if(legs[i].due_ms <= now) {
 				legs[i].due_ms = VT_NO_DEADLINE;
-				vt_policy_probe_result(pc, i == 0 ? VT_LEG_CALLER : VT_LEG_CALLEE,
-						legs[i].code, now);
+				vt_policy_probe_result(pc,
+						i == 0 ? VT_LEG_CALLER : VT_LEG_CALLEE, legs[i].code,
+						now);
 			}
 		}
 		for(guard = 0; pc->next_ms <= now; guard++) {
@@ -1202,8 +1198,8 @@ START_TEST(test_property_dead_always_ended)
 				"dead call %d (ttl %d seg %d fr %u) never ended", n,
 				pc.params.session_ttl_s, pc.params.update_segment,
 				pc.probe_timeout_ms);
-		ck_assert_int_eq(o.reason, code == 481 ? VT_REASON_LEG_GONE
-											   : VT_REASON_SESSION_EXPIRED);
+		ck_assert_int_eq(o.reason,
+				code == 481 ? VT_REASON_LEG_GONE : VT_REASON_SESSION_EXPIRED);
 		ck_assert_uint_ge(o.teardown_ms, dead_ms);
 		if(code == 408) {
 			/* a full window after the last confirmation, at least */
@@ -1217,8 +1213,8 @@ START_TEST(test_property_dead_always_ended)
 		} else {
 			/* the callee is probed at the latest one probe life plus one
 			 * window after its death */
-			bound = dead_ms + 2 * (uint64_t)pc.probe_timeout_ms + ttl_ms
-					+ 200 + 2 * SIM_TICK_MS;
+			bound = dead_ms + 2 * (uint64_t)pc.probe_timeout_ms + ttl_ms + 200
+					+ 2 * SIM_TICK_MS;
 		}
 		ck_assert_msg(o.teardown_ms <= bound,
 				"call %d ended %llu ms after death (bound %llu)", n,
@@ -1283,7 +1279,10 @@ START_TEST(test_spread_mass_answer)
 {
 	/* 10000 calls answered in the same millisecond: their first probe
 	 * rounds cover the quarter interval, at most a few per 100 ms slice. */
-	enum { N = 10000 };
+	enum
+	{
+		N = 10000
+	};
 	static unsigned int slices[1000];
 	vt_params_t p = vt_params_default; /* I = 300 s: spread over 75 s */
 	vt_policy_t pc;
@@ -1293,7 +1292,8 @@ START_TEST(test_spread_mass_answer)
 
 	memset(slices, 0, sizeof(slices));
 	for(i = 0; i < N; i++) {
-		int n = snprintf(callid, sizeof(callid), "%u-4242@192.0.2.%u", i, i % 250);
+		int n = snprintf(
+				callid, sizeof(callid), "%u-4242@192.0.2.%u", i, i % 250);
 		vt_policy_init(&pc, &p, VT_MODE_TIMER, PROBE_TIMEOUT_MS);
 		vt_policy_set_spread(&pc, vt_spread_key(callid, (unsigned long)n));
 		vt_policy_answered(&pc, 0, t0);
@@ -1330,7 +1330,8 @@ static unsigned int rnd_below(unsigned int n)
 	return (unsigned int)(rnd() % n);
 }
 
-typedef struct sim {
+typedef struct sim
+{
 	vt_policy_t pc;
 	uint64_t t;
 	unsigned int outstanding; /* legs with a probe the policy asked for */
@@ -1394,8 +1395,8 @@ START_TEST(test_property_random_event_sequences)
 		p.no_timer_limit_s = rnd_below(3) ? 0 : 3 + (int)rnd_below(300);
 		p.probe_non_timer = (int)rnd_below(2);
 		fr = 200 + rnd_below(3000);
-		vt_policy_init(&s.pc, &p, rnd_below(2) ? VT_MODE_TIMER : VT_MODE_NON_TIMER,
-				(uint32_t)fr);
+		vt_policy_init(&s.pc, &p,
+				rnd_below(2) ? VT_MODE_TIMER : VT_MODE_NON_TIMER, (uint32_t)fr);
 		vt_policy_set_spread(&s.pc, (uint16_t)rnd());
 		s.t = 1000 + rnd_below(100000);
 		for(step = 0; step < 120 && !s.forgotten; step++) {
@@ -1408,20 +1409,23 @@ START_TEST(test_property_random_event_sequences)
 			if(ev < 10) {
 				vt_policy_answered(&s.pc, (int)rnd_below(2), s.t);
 			} else if(ev < 70 && s.outstanding) {
-				unsigned int leg = (s.outstanding & VT_LEG_CALLER)
-										   && (!(s.outstanding & VT_LEG_CALLEE)
-												   || rnd_below(2))
-										   ? VT_LEG_CALLER
-										   : VT_LEG_CALLEE;
+				unsigned int leg =
+						(s.outstanding & VT_LEG_CALLER)
+										&& (!(s.outstanding & VT_LEG_CALLEE)
+												|| rnd_below(2))
+								? VT_LEG_CALLER
+								: VT_LEG_CALLEE;
 				s.outstanding &= ~leg;
 				vt_policy_probe_result(&s.pc, leg,
-						codes[rnd_below(sizeof(codes) / sizeof(codes[0]))], s.t);
+						codes[rnd_below(sizeof(codes) / sizeof(codes[0]))],
+						s.t);
 			} else if(ev < 80) {
 				vt_policy_refreshed(&s.pc, s.t);
 			} else if(ev < 84) {
 				vt_policy_distrust(&s.pc, s.t);
 			} else if(ev < 86) {
-				vt_action_t a = vt_policy_hangup_now(&s.pc, VT_REASON_ADMIN, s.t);
+				vt_action_t a =
+						vt_policy_hangup_now(&s.pc, VT_REASON_ADMIN, s.t);
 
 				if(a == VT_ACT_TEARDOWN) {
 					s.teardowns++;
@@ -1439,15 +1443,18 @@ START_TEST(test_property_random_event_sequences)
 			}
 			if(s.pc.next_ms != VT_NO_DEADLINE)
 				ck_assert_msg(s.pc.next_ms >= s.t,
-						"event %u armed %llu at %llu: state %d action %d dead %d "
-						"cap %llu answered %llu window %llu ttl %u seg %u eh %u ntl %u",
+						"event %u armed %llu at %llu: state %d action %d dead "
+						"%d "
+						"cap %llu answered %llu window %llu ttl %u seg %u eh "
+						"%u ntl %u",
 						ev, (unsigned long long)s.pc.next_ms,
 						(unsigned long long)s.t, s.pc.state, s.pc.next_action,
 						s.pc.dead_reason, (unsigned long long)s.pc.cap_ms,
 						(unsigned long long)s.pc.answered_ms,
 						(unsigned long long)s.pc.window_ms,
 						s.pc.params.session_ttl_s, s.pc.params.update_segment,
-						s.pc.params.early_hangup_s, s.pc.params.no_timer_limit_s);
+						s.pc.params.early_hangup_s,
+						s.pc.params.no_timer_limit_s);
 		}
 	}
 }

@@ -209,8 +209,10 @@ START_TEST(test_never_below_min_in_force)
 					uint32_t in_force = req ? req : 90;
 					uint32_t out = d.action == VT_SE_REWRITE ? d.se_s : se;
 
-					uint32_t floor = in_force > (uint32_t)min ? in_force : (uint32_t)min;
-					uint32_t top = (uint32_t)ttl > floor ? (uint32_t)ttl : floor;
+					uint32_t floor =
+							in_force > (uint32_t)min ? in_force : (uint32_t)min;
+					uint32_t top =
+							(uint32_t)ttl > floor ? (uint32_t)ttl : floor;
 
 					ck_assert_int_ne(d.action, VT_SE_REJECT);
 					ck_assert_uint_ge(out, (uint32_t)min);

@@ -36,13 +36,15 @@ static str callid_of(const char *s)
 }
 
 /* manage + answer a call of the given mode at `at` */
-static void up(vt_dlg_key_t key, const char *callid, vt_mode_t mode, uint64_t at)
+static void up(
+		vt_dlg_key_t key, const char *callid, vt_mode_t mode, uint64_t at)
 {
 	vt_params_t p = timer_params();
 	vt_answer_t ans = {0, 0};
 	str c = callid_of(callid);
 
-	ck_assert_int_eq(vt_store_manage(key, &c, &p, mode, 0, TIMEOUT_MS, at), VT_SR_DONE);
+	ck_assert_int_eq(
+			vt_store_manage(key, &c, &p, mode, 0, TIMEOUT_MS, at), VT_SR_DONE);
 	ck_assert_int_eq(vt_store_answered(key, &ans, at), VT_SR_DONE);
 }
 
@@ -162,10 +164,12 @@ START_TEST(test_hangup_one_dialog_per_callid)
 
 	up(a, "same-call-id", VT_MODE_TIMER, T0);
 	up(b, "same-call-id", VT_MODE_TIMER, T0);
-	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 10, &j), VT_SR_DONE);
+	ck_assert_int_eq(
+			vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 10, &j), VT_SR_DONE);
 	ck_assert_int_eq(j.action, VT_ACT_TEARDOWN);
 	vt_store_job_clean(&j);
-	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 20, &j), VT_SR_ENDING);
+	ck_assert_int_eq(
+			vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 20, &j), VT_SR_ENDING);
 	vt_store_counts(&c);
 	ck_assert_uint_eq(c.teardown, 1);
 	ck_assert_uint_eq(c.timer, 1);
@@ -184,11 +188,13 @@ START_TEST(test_hangup_out_of_pkg_changes_nothing)
 
 	up(k, "oom-hangup", VT_MODE_TIMER, T0);
 	vt_stub_pkg_fail_after = 0;
-	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 10, &j), VT_SR_NOMEM);
+	ck_assert_int_eq(
+			vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 10, &j), VT_SR_NOMEM);
 	vt_store_counts(&c);
 	ck_assert_uint_eq(c.teardown, 0);
 	ck_assert_uint_eq(c.timer, 1);
-	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 20, &j), VT_SR_DONE);
+	ck_assert_int_eq(
+			vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 20, &j), VT_SR_DONE);
 	vt_store_job_clean(&j);
 }
 END_TEST
@@ -203,8 +209,10 @@ START_TEST(test_hangup_early_unknown)
 	ck_assert_int_eq(
 			vt_store_manage(k, &cid, &p, VT_MODE_TIMER, 0, TIMEOUT_MS, T0),
 			VT_SR_DONE);
-	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0, &j), VT_SR_EARLY);
-	ck_assert_int_eq(vt_store_hangup(&other, VT_REASON_ADMIN, T0, &j), VT_SR_NONE);
+	ck_assert_int_eq(
+			vt_store_hangup(&cid, VT_REASON_ADMIN, T0, &j), VT_SR_EARLY);
+	ck_assert_int_eq(
+			vt_store_hangup(&other, VT_REASON_ADMIN, T0, &j), VT_SR_NONE);
 	/* managing twice is harmless */
 	ck_assert_int_eq(
 			vt_store_manage(k, &cid, &p, VT_MODE_TIMER, 0, TIMEOUT_MS, T0),
@@ -332,7 +340,8 @@ START_TEST(test_teardown_all_byes_answered)
 	uint64_t t;
 
 	to_teardown(k, "held-ok", &t);
-	ck_assert_int_eq(vt_store_teardown_hold(k, &fake_dlg), VT_SR_NONE); /* once */
+	ck_assert_int_eq(
+			vt_store_teardown_hold(k, &fake_dlg), VT_SR_NONE); /* once */
 	vt_store_bye_sent(k, VT_LEG_CALLER);
 	/* the dialog module's DLGCB_TERMINATED: the record stays */
 	ck_assert_int_eq(vt_store_release(k), VT_SR_NONE);
@@ -486,10 +495,12 @@ START_TEST(test_list_chunks_pages_and_index)
 		vt_store_views_free(v, n);
 	}
 	cid = callid_of("many-4999");
-	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 1, &j), VT_SR_DONE);
+	ck_assert_int_eq(
+			vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 1, &j), VT_SR_DONE);
 	vt_store_job_clean(&j);
 	cid = callid_of("many-4998");
-	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 1, &j), VT_SR_NONE);
+	ck_assert_int_eq(
+			vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 1, &j), VT_SR_NONE);
 
 	/* out of pkg while the array grows: -1, nothing leaked */
 	live = vt_stub_pkg_live;
