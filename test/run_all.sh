@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make test: every suite, then one closing line `N passed, N failed`.
-# Unit tests count Check's checks; each fuzz target (FUZZ_RUNS inputs, 10^6)
-# and doc validation count as one test each; the build scripts' tests
-# (test/scripts) and integration tests count one per test.
+# Unit tests count Check's checks; each fuzz target (FUZZ_RUNS inputs,
+# 10^6), format-check and doc validation count as one test each; the build
+# scripts' tests (test/scripts) and integration tests count one per test.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -39,6 +39,13 @@ for target in fuzz_headers fuzz_settings; do
         failed=$((failed + 1))
     fi
 done
+
+echo "== format (.clang-format)"
+if scripts/format-check.sh; then
+    echo "PASS format-check"; passed=$((passed + 1))
+else
+    echo "FAIL format-check (make format rewrites the files)"; failed=$((failed + 1))
+fi
 
 echo "== doc (xmllint)"
 if make --no-print-directory -C doc check >"$out/doc.log" 2>&1; then
