@@ -22,24 +22,29 @@
 
 typedef struct vt_call
 {
+	/* ordered so that no padding comes before strs: the record is
+	 * allocated up to strs plus the Call-ID (VT_CALL_SIZE) */
 	struct vt_call *hnext; /* next in the dialog-key slot */
 	struct vt_call *cnext; /* next in the Call-ID slot */
-	uint32_t callid_hash;
-	vt_heap_node_t hn; /* armed while pol.next_ms is a deadline */
+	vt_heap_node_t hn;	   /* armed while pol.next_ms is a deadline */
 	vt_dlg_key_t key;
-	vt_policy_t pol;	  /* while early, pol.window_ms: when it was managed */
+	vt_policy_t pol; /* while early, pol.window_ms: when it was managed */
+	void *held;		 /* while ended: the dialog, a reference the store keeps */
 	uint32_t invite_se_s; /* Session-Expires forwarded with the INVITE */
 	uint32_t se_s;		  /* Session-Expires of the 2xx */
-	uint8_t refresher;	  /* vt_refresher_t of the 2xx */
-	uint8_t flags;		  /* VT_F_* */
+	uint32_t callid_hash;
+	unsigned short callid_len;
+	uint8_t refresher; /* vt_refresher_t of the 2xx */
+	uint8_t flags;	   /* VT_F_* */
 	/* While the module ends the call (see vt_store_teardown_hold()): */
 	uint8_t bye_pending; /* legs whose BYE awaits its final answer */
 	uint8_t bye_retry;	 /* legs whose BYE could not be sent: again later */
 	uint8_t bye_busy;	 /* a process is sending BYEs for it right now */
-	void *held;			 /* the dialog, a reference the store keeps */
-	unsigned short callid_len;
-	char strs[]; /* the Call-ID; not terminated */
+	char strs[];		 /* the Call-ID; not terminated */
 } vt_call_t;
+
+/* A record's size with a Call-ID of len bytes. */
+#define VT_CALL_SIZE(len) (offsetof(vt_call_t, strs) + (size_t)(len))
 
 #define VT_F_CALLEE_CSEQ 1		/* the callee has sent an in-dialog request */
 #define VT_F_SEND_FAIL_LOGGED 2 /* a probe send failure was logged */
@@ -153,12 +158,12 @@ static vt_call_t *call_alloc(const str *callid)
 
 	if(callid->len > 0xffff)
 		return NULL;
-	c = shm_malloc(sizeof(*c) + callid->len);
+	c = shm_malloc(VT_CALL_SIZE(callid->len));
 	if(c == NULL) {
 		SHM_MEM_ERROR;
 		return NULL;
 	}
-	memset(c, 0, sizeof(*c));
+	memset(c, 0, offsetof(vt_call_t, strs));
 	vt_heap_node_clear(&c->hn);
 	c->callid_len = (unsigned short)callid->len;
 	c->callid_hash = callid_hash(callid->s, callid->len);
