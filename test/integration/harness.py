@@ -397,6 +397,14 @@ class Sipp:
                     out += f.read()[-3000:]
         return out
 
+    def first_errors(self, n=1200):
+        """The start of SIPp's error file: the first event (what made it
+        abort a call) even when many follow."""
+        if not os.path.exists(self.err_path):
+            return ""
+        with open(self.err_path, errors="replace") as f:
+            return f.read(n)
+
     def find(self, sent, method, status=None):
         return [m for m in self.messages() if m.sent == sent and
                 m.method == method and (status is None or m.status == status)

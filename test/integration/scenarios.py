@@ -20,10 +20,30 @@ LATE_1XX = ('  <label id="_unexp.main"/>\n'
             '<pauserestore variable="_unexp.pausedaddr"/></action></nop>\n')
 
 
-def caller_end(x):
+# The same handler for a caller that also answers a probe (UPDATE or
+# OPTIONS) whenever one comes: 200, then back where the call was.
+LATE_1XX_AND_PROBES = (
+    '  <label id="_unexp.main"/>\n'
+    '  <recv request="UPDATE" optional="true" next="unexp_probe"/>\n'
+    '  <recv request="OPTIONS" optional="true" next="unexp_probe"/>\n'
+    '  <recv response="100" optional="true" next="unexp_back"/>\n'
+    '  <recv response="180" next="unexp_back"/>\n'
+    '  <label id="unexp_probe"/>\n'
+    '  <send>\n    <![CDATA[\n      SIP/2.0 200 OK\n      [last_Via:]\n      [last_From:]\n'
+    '      [last_To:]\n      [last_Call-ID:]\n      [last_CSeq:]\n      Content-Length: 0\n\n'
+    '    ]]>\n  </send>\n'
+    '  <label id="unexp_back"/>\n'
+    '  <nop><action><jump variable="_unexp.retaddr"/>'
+    '<assign assign_to="_unexp.retaddr" value="0"/>'
+    '<pauserestore variable="_unexp.pausedaddr"/></action></nop>\n')
+
+
+def caller_end(x, answer_probes=False):
     """End a caller scenario whose last step is a receive: the late-1xx
-    handler after a jump over it, then the end."""
-    return x + '  <nop next="end"/>\n' + LATE_1XX + '  <label id="end"/>\n' + TAIL
+    handler (answering probes too if asked) after a jump over it, then the
+    end."""
+    handler = LATE_1XX_AND_PROBES if answer_probes else LATE_1XX
+    return x + '  <nop next="end"/>\n' + handler + '  <label id="end"/>\n' + TAIL
 
 CALLER_FROM = "From: <sip:alice@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]"
 CALLEE_TO = "To: <sip:bob@[callee]>"
@@ -136,7 +156,10 @@ def caller(invite_hdrs=(), probes_then_bye=None, codes=None, refresh_every_ms=No
             if refresh_method == "INVITE":
                 x += caller_request("ACK", cseq)
             cseq += 1
-        return caller_end(x + caller_request("BYE", cseq) + '  <recv response="200"/>\n')
+        # a probe may still come (a refresh that is late, a test that
+        # wants one): answered, never an abort
+        return caller_end(x + caller_request("BYE", cseq) + '  <recv response="200"/>\n',
+                          answer_probes=True)
     count = '<action><add assign_to="n" value="1"/></action>'
     alts, blocks = probe_answers(codes, "ans", action=count)
     x += '  <nop><action><assign assign_to="n" value="0"/></action></nop>\n'
@@ -197,10 +220,11 @@ def callee(answer_hdrs=(), codes=None, extra_rr=False, silent_after=None,
     return x
 
 
-def callee_late_ringing():
+def callee_late_ringing(probe=False):
     """Answer the INVITE with 200, and after the ACK send what a proxy whose
-    workers reordered the replies would: the 180, then the 200 again; then
-    answer UPDATEs (200) until the BYE, and that. For callers reached directly (no proxy)."""
+    workers reordered the replies would: the 180, then the 200 again; with
+    probe, then an UPDATE (as the proxy's probe) whose 200 it waits for;
+    then answer UPDATEs (200) until the BYE, and that. For callers reached directly (no proxy)."""
     x = HEAD % "callee_late_ringing"
     x += '  <recv request="INVITE"/>\n'
     ok = ["SIP/2.0 200 OK", "[last_Via:]", "[last_From:]",
@@ -211,6 +235,15 @@ def callee_late_ringing():
              "CSeq: 1 INVITE", "Contact: <sip:bob@[local_ip]:[local_port]>",
              "Content-Length: 0"]
     x += send(["SIP/2.0 180 Ringing"] + again) + send(["SIP/2.0 200 OK"] + again)
+    if probe:
+        # the caller ACKs the 200 again first
+        x += '  <recv request="ACK"/>\n'
+        x += send(["UPDATE sip:alice@[remote_ip]:[remote_port] SIP/2.0",
+                   "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+                   "From: <sip:bob@[local_ip]:[local_port]>", "To: <sip:alice@[remote_ip]>",
+                   "[last_Call-ID:]", "CSeq: 1 UPDATE", "Max-Forwards: 70",
+                   "Content-Length: 0"], extra=' retrans="500"')
+        x += '  <recv response="200"/>\n'
     x += '  <label id="loop"/>\n'
     x += '  <recv request="ACK" optional="true" next="loop"/>\n'
     x += '  <recv request="UPDATE" optional="true" next="refresh"/>\n'

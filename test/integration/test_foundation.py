@@ -126,8 +126,9 @@ def test_caller_hangs_up_first():
 def test_callers_take_a_late_180():
     """Harness check (no Kamailio): the proxy's UDP workers can relay the
     callee's 180 after its 200; every caller scenario that hangs up must
-    take it and go on (a pause keeps its length), not abort the call. And
-    a probe that crosses the random hang-up's BYE, the BYE's 200 right
+    take it and go on (a pause keeps its length), not abort the call; a
+    refreshing caller also answers a probe that comes in its pause. And a
+    probe that crosses the random hang-up's BYE, the BYE's 200 right
     behind it, must not abort that caller."""
     wd = workdir("late180")
     gen = {"gen_hold": sc.caller(hold_ms=1000),
@@ -137,8 +138,11 @@ def test_callers_take_a_late_180():
            "gen_probes": sc.caller(probes_then_bye=0)}
     scen = dict({k: sc.write(wd, k, v) for k, v in gen.items()}, uac_hangup="uac_hangup.xml")
     uas_xml = sc.write(wd, "callee_late", sc.callee_late_ringing())
+    # the refreshing caller also gets a probe in its pause, and answers it
+    uas_probe_xml = sc.write(wd, "callee_late_probe", sc.callee_late_ringing(probe=True))
     for name, path in scen.items():
-        uas = Sipp(wd, "uas_" + name, uas_xml, extra=["-m", "1"]).start()
+        uas = Sipp(wd, "uas_" + name, uas_probe_xml if name == "gen_refresh" else uas_xml,
+                   extra=["-m", "1"]).start()
         remote = "127.0.0.1:%d" % uas.port
         t0 = time.time()
         uac = Sipp(wd, "uac_" + name, path, remote=remote, keys={"callee": remote},

@@ -7,8 +7,9 @@ calls of six kinds at once on one Kamailio, for several windows:
            time, uniform in 0.5..11 s after the answer (each call draws
            its own), so hang-ups fall before, between and on top of the
            probes (every 2 s)
-  refresh  the caller refreshes with UPDATE every 1.5 s, then hangs up
-  reinvite the caller refreshes with re-INVITE every 1.5 s, then hangs up
+  refresh  the caller refreshes with UPDATE every 1.2 s (no probe is due:
+           the first comes 1.5..2 s after the answer), then hangs up
+  reinvite the caller refreshes with re-INVITE every 1.2 s, then hangs up
   silent   the callee answers one probe, then never again (it still
            answers the BYE)
   gone     the callee answers probes with 481
@@ -77,17 +78,19 @@ def test_soak_short():
             "hangup": _pair(wd, kam, "hangup", n,
                             sc.caller_random_hangup(SE, *HANGUP_MS), sc.callee()),
             "refresh": _pair(wd, kam, "refresh", n,
-                             sc.caller(SE, refresh_every_ms=1500, refresh_count=5,
+                             sc.caller(SE, refresh_every_ms=1200, refresh_count=5,
                                        refresh_method="UPDATE"), sc.callee()),
             "reinvite": _pair(wd, kam, "reinvite", n,
-                              sc.caller(SE, refresh_every_ms=1500, refresh_count=5,
+                              sc.caller(SE, refresh_every_ms=1200, refresh_count=5,
                                         refresh_method="INVITE"), sc.callee()),
             "silent": _pair(wd, kam, "silent", n, sc.caller(SE), sc.callee(silent_after=1)),
             "gone": _pair(wd, kam, "gone", n, sc.caller(SE), sc.callee(codes={"UPDATE": 481})),
         }
         for kind, (uac, uas) in pairs.items():
-            check(uac.wait(120) == 0, "%s callers failed:\n%s" % (kind, uac.output()[-1500:]))
-            check(uas.wait(20) == 0, "%s callees failed:\n%s" % (kind, uas.output()[-1500:]))
+            check(uac.wait(120) == 0, "%s callers failed; first events:\n%s\n...\n%s"
+                  % (kind, uac.first_errors(), uac.output()[-800:]))
+            check(uas.wait(20) == 0, "%s callees failed; first events:\n%s\n...\n%s"
+                  % (kind, uas.first_errors(), uas.output()[-800:]))
         check(kam.proc.poll() is None, "Kamailio died")
 
         live_cut = dead_left = one_leg = late = 0
