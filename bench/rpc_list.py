@@ -40,24 +40,6 @@ BEFORE = "17f5967"   # last commit with the one-hold list
 PAGE = 250
 
 
-def build_at(commit):
-    """vos_timer.so of `commit`, from git archive under test/out/bench."""
-    d = os.path.join(b.OUT, "module-" + commit)
-    so = os.path.join(d, "modules", "vos_timer", "vos_timer.so")
-    if os.path.exists(so):
-        return so
-    os.makedirs(d, exist_ok=True)
-    arch = subprocess.run(["git", "-C", b.ROOT, "archive", commit, "modules/vos_timer"],
-                          capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", d], input=arch, check=True)
-    src = subprocess.run([os.path.join(b.ROOT, "scripts", "deps.sh"), "path"],
-                         capture_output=True, text=True, check=True).stdout.strip()
-    b.log("building vos_timer.so of %s" % commit)
-    subprocess.run(["make", "-s", "-C", os.path.dirname(so), "KAMAILIO_SRC=" + src],
-                   check=True, stdout=subprocess.DEVNULL)
-    return so
-
-
 def setup_latencies(msg_path):
     """INVITE sent -> 200 received, per Call-ID, in ms."""
     sent, got = {}, {}
@@ -166,7 +148,7 @@ def main():
     a = ap.parse_args()
     os.makedirs(b.OUT, exist_ok=True)
     base_wd = tempfile.mkdtemp(prefix="rpc-list-", dir=b.OUT)
-    before = build_at(BEFORE)
+    before = b.build_at(BEFORE, " (one-hold list)")
     res = {}
     for label, module, paged in (("before %s" % BEFORE, before, False),
                                  ("current", b.MODULE, True)):

@@ -632,20 +632,20 @@ def run_spread(label, system, module, n, rate, base_wd):
     return r
 
 
-def build_before(base):
-    """vos_timer.so of commit 5da6094 (before probe spreading), built from
-    `git archive` under test/out/bench (the working tree is not touched)."""
-    d = os.path.join(OUT, "module-" + BEFORE_COMMIT)
+def build_at(commit, why=""):
+    """vos_timer.so of `commit`, built from `git archive` under
+    test/out/bench (the working tree is not touched); built once."""
+    d = os.path.join(OUT, "module-" + commit)
     so = os.path.join(d, "modules", "vos_timer", "vos_timer.so")
     if os.path.exists(so):
         return so
     os.makedirs(d, exist_ok=True)
-    arch = subprocess.run(["git", "-C", ROOT, "archive", BEFORE_COMMIT, "modules/vos_timer"],
+    arch = subprocess.run(["git", "-C", ROOT, "archive", commit, "modules/vos_timer"],
                           capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", d], input=arch, check=True)
     src = subprocess.run([os.path.join(ROOT, "scripts", "deps.sh"), "path"],
                          capture_output=True, text=True, check=True).stdout.strip()
-    log("building vos_timer.so of %s (before spreading)" % BEFORE_COMMIT)
+    log("building vos_timer.so of %s%s" % (commit, why))
     subprocess.run(["make", "-s", "-C", os.path.dirname(so), "KAMAILIO_SRC=" + src],
                    check=True, stdout=subprocess.DEVNULL)
     return so
@@ -992,7 +992,7 @@ def main():
     spread = []
     if not args.no_spread:
         try:
-            before = build_before(base_wd)
+            before = build_at(BEFORE_COMMIT, " (before spreading)")
             rate = args.spread_n     # all answered within about 1 s
             spread.append(run_spread("vos_timer %s (before)" % BEFORE_COMMIT, "vos_timer",
                                      before, args.spread_n, rate, base_wd))
