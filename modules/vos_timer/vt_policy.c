@@ -408,6 +408,13 @@ const char *vt_action_name(vt_action_t a)
 	}
 }
 
+const char *vt_legs_name(unsigned int legs)
+{
+	return legs == VT_LEGS_BOTH	  ? "caller and callee"
+		   : legs & VT_LEG_CALLER ? "caller"
+								  : "callee";
+}
+
 const char *vt_reason_header(vt_reason_t r)
 {
 	switch(r) {

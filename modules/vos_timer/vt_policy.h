@@ -206,6 +206,8 @@ const char *vt_state_name(vt_state_t s);
 const char *vt_reason_name(vt_reason_t r);
 /* A readable name of what happens at next_ms ("probe", "teardown", ...). */
 const char *vt_action_name(vt_action_t a);
+/* VT_LEG_* bits as words: "caller", "callee" or "caller and callee". */
+const char *vt_legs_name(unsigned int legs);
 
 /* The Reason header (RFC 3326) carried by the module's BYEs, CRLF included.
  * session-expired: SIP 408; leg-gone: SIP 481; no-timer-limit: Q.850 102

@@ -29,9 +29,8 @@ static void probe_answered(
 {
 	if(faked)
 		code = 408;
-	LM_DBG("probe to %s of [%u:%u] ended with %d\n",
-			leg == VT_LEG_CALLER ? "caller" : "callee", key.h_entry, key.h_id,
-			code);
+	LM_DBG("probe to %s of [%u:%u] ended with %d\n", vt_legs_name(leg),
+			key.h_entry, key.h_id, code);
 	/* An answer for a call that ended meanwhile finds no record: ignored. */
 	if(vt_store_probe_result(key, leg, code, vt_now_ms()) == VT_SR_DONE)
 		vt_stats_probe(
@@ -84,8 +83,7 @@ void vt_probe_run(const vt_job_t *job)
 			LM_WARN("call-id [%.*s]: cannot send a probe to the %s (no "
 					"contact, unusable route set or socket); it counts as "
 					"unanswered\n",
-					job->callid.len, job->callid.s,
-					legs[i] == VT_LEG_CALLER ? "caller" : "callee");
+					job->callid.len, job->callid.s, vt_legs_name(legs[i]));
 		vt_store_probe_result(job->key, legs[i], VT_PROBE_UNSENT, vt_now_ms());
 	}
 	vt_dialog_put(dlg);

@@ -135,21 +135,25 @@ static uint32_t callid_hash(const char *s, int len)
 	return h;
 }
 
-static int callid_is(const vt_call_t *c, const str *callid)
+/* Under lock: c or the first record after it in its Call-ID chain with
+ * this Call-ID (h: its hash), or NULL. */
+static vt_call_t *same_callid_locked(
+		vt_call_t *c, uint32_t h, const str *callid)
 {
-	return c->callid_len == callid->len
-		   && memcmp(c->strs, callid->s, callid->len) == 0;
+	while(c != NULL
+			&& (c->callid_hash != h || c->callid_len != callid->len
+					|| memcmp(c->strs, callid->s, callid->len) != 0))
+		c = c->cnext;
+	return c;
 }
 
 /* Under lock: the first record (newest linked) with this Call-ID. */
 static vt_call_t *find_callid_locked(const str *callid)
 {
 	uint32_t h = callid_hash(callid->s, callid->len);
-	vt_call_t *c = vt_store->by_callid[h & (VT_HASH_SIZE - 1)];
 
-	while(c != NULL && (c->callid_hash != h || !callid_is(c, callid)))
-		c = c->cnext;
-	return c;
+	return same_callid_locked(
+			vt_store->by_callid[h & (VT_HASH_SIZE - 1)], h, callid);
 }
 
 static vt_call_t *call_alloc(const str *callid)
@@ -436,17 +440,23 @@ void *vt_store_teardown_settle(vt_dlg_key_t key)
 	return dlg;
 }
 
+/* Under lock: a call's age, since its answer (while early: since it was
+ * managed). */
+static uint64_t age_locked(const vt_call_t *c, uint64_t now_ms)
+{
+	return vt_ms_since(
+			now_ms, c->pol.answered_ms ? c->pol.answered_ms : c->pol.window_ms);
+}
+
 /* A record's state for RPC and the teardown event (not its Call-ID). */
 static void view_fill_locked(
 		vt_call_view_t *v, const vt_call_t *c, uint64_t now_ms)
 {
-	uint64_t since = c->pol.answered_ms ? c->pol.answered_ms : c->pol.window_ms;
-
 	v->mode = c->pol.mode;
 	v->state = c->pol.state;
 	v->next_action = c->pol.next_action;
 	v->reason = c->pol.reason;
-	v->age_ms = vt_ms_since(now_ms, since);
+	v->age_ms = age_locked(c, now_ms);
 	if(c->pol.next_ms == VT_NO_DEADLINE)
 		v->next_in_ms = -1;
 	else
@@ -696,13 +706,6 @@ void vt_store_counts(vt_store_counts_t *out)
 	lock_release(&vt_store->lock);
 }
 
-static int old_enough(const vt_call_t *c, uint64_t now_ms, uint64_t min_age_ms)
-{
-	return vt_ms_since(now_ms,
-				   c->pol.answered_ms ? c->pol.answered_ms : c->pol.window_ms)
-		   >= min_age_ms;
-}
-
 /* Under lock: append a copy of c to v (room checked by the caller).
  * 0, or -1 out of pkg memory. */
 static int view_add_locked(
@@ -752,7 +755,7 @@ int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, const str *callid,
 		vt_call_view_t **out)
 {
 	vt_call_view_t *v = NULL;
-	vt_call_t *c;
+	vt_call_t *c, **head;
 	int n = 0, cap = 0, need, failed = 0;
 	uint32_t h;
 
@@ -761,22 +764,22 @@ int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, const str *callid,
 		return vt_store_list(now_ms, min_age_ms, 0, 0, out);
 	/* One Call-ID: a few records at most; count, then copy. */
 	h = callid_hash(callid->s, callid->len);
+	head = &vt_store->by_callid[h & (VT_HASH_SIZE - 1)];
 	for(;;) {
 		need = 0;
 		lock_get(&vt_store->lock);
-		for(c = vt_store->by_callid[h & (VT_HASH_SIZE - 1)]; c; c = c->cnext)
-			if(c->callid_hash == h && callid_is(c, callid))
-				need++;
+		for(c = same_callid_locked(*head, h, callid); c;
+				c = same_callid_locked(c->cnext, h, callid))
+			need++;
 		if(need <= cap)
 			break;
 		lock_release(&vt_store->lock);
 		if(view_grow(&v, &cap, need) < 0)
 			return views_out(v, n, 1, out);
 	}
-	for(c = vt_store->by_callid[h & (VT_HASH_SIZE - 1)]; c && !failed;
-			c = c->cnext)
-		if(c->callid_hash == h && callid_is(c, callid)
-				&& old_enough(c, now_ms, min_age_ms))
+	for(c = same_callid_locked(*head, h, callid); c && !failed;
+			c = same_callid_locked(c->cnext, h, callid))
+		if(age_locked(c, now_ms) >= min_age_ms)
 			failed = view_add_locked(v, &n, c, now_ms) < 0;
 	lock_release(&vt_store->lock);
 	return views_out(v, n, failed, out);
@@ -817,7 +820,7 @@ int vt_store_list(uint64_t now_ms, uint64_t min_age_ms, unsigned int offset,
 			}
 			for(c = vt_store->slots[i]; c && !failed && !full(n, limit);
 					c = c->hnext) {
-				if(!old_enough(c, now_ms, min_age_ms))
+				if(age_locked(c, now_ms) < min_age_ms)
 					continue;
 				if(skip > 0)
 					skip--;

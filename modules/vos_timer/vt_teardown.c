@@ -41,13 +41,6 @@ static struct
 	int track; /* the store tracks the call's BYEs (a held teardown) */
 } vt_bye_watch;
 
-static const char *legs_name(unsigned int legs)
-{
-	return legs == VT_LEGS_BOTH	  ? "caller and callee"
-		   : legs & VT_LEG_CALLER ? "caller"
-								  : "callee";
-}
-
 /* The final answer to a BYE of a teardown the module follows (the dialog
  * module's or its own). Any process. A BYE tm could not send (its own
  * 503: no route, a firewall) goes again at the recheck; any other answer
@@ -60,7 +53,7 @@ static void bye_answered(
 
 	if(code >= 300 && code != 481)
 		LM_WARN("the BYE to the %s of dialog [%u:%u] got %d%s%s\n",
-				legs_name(leg), key.h_entry, key.h_id, code,
+				vt_legs_name(leg), key.h_entry, key.h_id, code,
 				faked ? " from tm itself" : "",
 				again ? ": it goes again later" : "");
 	done = vt_store_bye_done(key, leg, again);
@@ -203,7 +196,7 @@ static int send_bye(struct dlg_cell *dlg, vt_dlg_key_t key, unsigned int leg,
 static void send_own_bye(const vt_job_t *job, struct dlg_cell *dlg,
 		unsigned int leg, str *hdrs, int held)
 {
-	const char *who = legs_name(leg);
+	const char *who = vt_legs_name(leg);
 	struct dlg_cell *done;
 
 	if(held)
@@ -254,7 +247,7 @@ static void end_again(const vt_job_t *job)
 		if(!(job->legs & legs[i]))
 			continue;
 		LM_WARN("call-id [%.*s]: sending the BYE to the %s again\n",
-				job->callid.len, job->callid.s, legs_name(legs[i]));
+				job->callid.len, job->callid.s, vt_legs_name(legs[i]));
 		send_own_bye(job, dlg, legs[i], &hdrs, 1);
 	}
 	end_done(job, dlg, 1);
@@ -271,7 +264,7 @@ void vt_teardown_forget(const vt_job_t *job)
 	if(job->legs)
 		LM_ERR("call-id [%.*s]: no BYE could be sent to the %s after %d "
 			   "tries: that leg may still be up\n",
-				job->callid.len, job->callid.s, legs_name(job->legs),
+				job->callid.len, job->callid.s, vt_legs_name(job->legs),
 				VT_TEARDOWN_MAX_TRIES);
 	vt_dialog_put(job->held);
 }
@@ -345,7 +338,7 @@ void vt_teardown_run(const vt_job_t *job)
 		 * DNS failure, no socket, no memory): ours, now or later */
 		LM_WARN("call-id [%.*s]: the dialog module sent no BYE to the %s "
 				"(%d); sending it\n",
-				job->callid.len, job->callid.s, legs_name(missing), ret);
+				job->callid.len, job->callid.s, vt_legs_name(missing), ret);
 		if(missing & VT_LEG_CALLER)
 			send_own_bye(job, dlg, VT_LEG_CALLER, &hdrs, held);
 		if(missing & VT_LEG_CALLEE)

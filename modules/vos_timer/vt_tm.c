@@ -165,8 +165,7 @@ int vt_tm_send(const vt_leg_t *l, const str *method, const str *hdrs,
 	if(l->route_set.len > 0
 			&& parse_rr_body(l->route_set.s, l->route_set.len, &td.route_set)
 					   != 0) {
-		LM_DBG("unusable route set for the %s\n",
-				l->leg == VT_LEG_CALLER ? "caller" : "callee");
+		LM_DBG("unusable route set for the %s\n", vt_legs_name(l->leg));
 		return -1;
 	}
 	td.rem_target = l->target;
