@@ -7,43 +7,31 @@ HEAD = '<?xml version="1.0" encoding="ISO-8859-1" ?>\n' \
        '<!DOCTYPE scenario SYSTEM "sipp.dtd">\n<scenario name="%s">\n'
 TAIL = '</scenario>\n'
 
-# A caller's handler for a 100 or 180 the proxy relays after the 200 (its
-# UDP workers can reorder them; SIPp would abort the call on it): take it
-# and go back where the call was, resuming a pause where it stood. Any other
-# unexpected message still aborts the call.
-LATE_1XX = ('  <label id="_unexp.main"/>\n'
-            '  <recv response="100" optional="true" next="unexp_back"/>\n'
-            '  <recv response="180" next="unexp_back"/>\n'
-            '  <label id="unexp_back"/>\n'
-            '  <nop><action><jump variable="_unexp.retaddr"/>'
-            '<assign assign_to="_unexp.retaddr" value="0"/>'
-            '<pauserestore variable="_unexp.pausedaddr"/></action></nop>\n')
-
-
-# The same handler for a caller that also answers a probe (UPDATE or
-# OPTIONS) whenever one comes: 200, then back where the call was.
-LATE_1XX_AND_PROBES = (
-    '  <label id="_unexp.main"/>\n'
-    '  <recv request="UPDATE" optional="true" next="unexp_probe"/>\n'
-    '  <recv request="OPTIONS" optional="true" next="unexp_probe"/>\n'
-    '  <recv response="100" optional="true" next="unexp_back"/>\n'
-    '  <recv response="180" next="unexp_back"/>\n'
-    '  <label id="unexp_probe"/>\n'
-    '  <send>\n    <![CDATA[\n      SIP/2.0 200 OK\n      [last_Via:]\n      [last_From:]\n'
-    '      [last_To:]\n      [last_Call-ID:]\n      [last_CSeq:]\n      Content-Length: 0\n\n'
-    '    ]]>\n  </send>\n'
-    '  <label id="unexp_back"/>\n'
-    '  <nop><action><jump variable="_unexp.retaddr"/>'
-    '<assign assign_to="_unexp.retaddr" value="0"/>'
-    '<pauserestore variable="_unexp.pausedaddr"/></action></nop>\n')
+# Ends SIPp's unexpected-message handler (label _unexp.main): back where
+# the call was, resuming a pause where it stood.
+UNEXP_RETURN = ('  <nop><action><jump variable="_unexp.retaddr"/>'
+                '<assign assign_to="_unexp.retaddr" value="0"/>'
+                '<pauserestore variable="_unexp.pausedaddr"/></action></nop>\n')
 
 
 def caller_end(x, answer_probes=False):
-    """End a caller scenario whose last step is a receive: the late-1xx
-    handler (answering probes too if asked) after a jump over it, then the
-    end."""
-    handler = LATE_1XX_AND_PROBES if answer_probes else LATE_1XX
-    return x + '  <nop next="end"/>\n' + handler + '  <label id="end"/>\n' + TAIL
+    """End a caller scenario whose last step is a receive: after a jump
+    over it, the handler for a 100 or 180 the proxy relays after the 200
+    (its UDP workers can reorder them; SIPp would abort the call on it),
+    which takes it and goes back where the call was; with answer_probes
+    it also answers a probe (UPDATE or OPTIONS) with 200. Any other
+    unexpected message still aborts the call. Then the end."""
+    h = '  <label id="_unexp.main"/>\n'
+    if answer_probes:
+        h += ('  <recv request="UPDATE" optional="true" next="unexp_probe"/>\n'
+              '  <recv request="OPTIONS" optional="true" next="unexp_probe"/>\n')
+    h += ('  <recv response="100" optional="true" next="unexp_back"/>\n'
+          '  <recv response="180" next="unexp_back"/>\n')
+    if answer_probes:
+        h += '  <label id="unexp_probe"/>\n' + reply(200, "OK")
+    h += '  <label id="unexp_back"/>\n' + UNEXP_RETURN
+    return x + '  <nop next="end"/>\n' + h + '  <label id="end"/>\n' + TAIL
+
 
 CALLER_FROM = "From: <sip:alice@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]"
 CALLEE_TO = "To: <sip:bob@[callee]>"
@@ -310,9 +298,7 @@ def caller_random_hangup(invite_hdrs=(), min_ms=500, max_ms=10000):
     x += '  <recv request="BYE" next="unexp_bye"/>\n'
     x += '  <label id="unexp_ok"/>\n' + reply(200, "OK")
     x += '  <label id="unexp_back"/>\n'
-    x += ('  <nop><action><jump variable="_unexp.retaddr"/>'
-          '<assign assign_to="_unexp.retaddr" value="0"/>'
-          '<pauserestore variable="_unexp.pausedaddr"/></action></nop>\n')
+    x += UNEXP_RETURN
     x += '  <label id="unexp_bye"/>\n' + reply(200, "OK")
     x += '  <label id="end"/>\n' + TAIL
     return x

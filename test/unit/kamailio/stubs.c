@@ -9,17 +9,25 @@ long vt_stub_pkg_live = 0;
 long vt_stub_shm_live = 0;
 long vt_stub_lock_gets = 0;
 
-/* fail_after: -1 never; N: the allocation after the next N fails */
+/* fail_after: -1 never; N: the allocation after the next N fails. 1 when
+ * this one is to fail. */
+static int fail_now(int *fail_after)
+{
+	if(*fail_after == 0) {
+		*fail_after = -1;
+		return 1;
+	}
+	if(*fail_after > 0)
+		(*fail_after)--;
+	return 0;
+}
+
 static void *pool_alloc(size_t n, int *fail_after, long *live)
 {
 	void *p;
 
-	if(*fail_after == 0) {
-		*fail_after = -1;
+	if(fail_now(fail_after))
 		return NULL;
-	}
-	if(*fail_after > 0)
-		(*fail_after)--;
 	p = malloc(n);
 	*live += p != NULL;
 	return p;
@@ -39,18 +47,11 @@ void *vt_stub_pkg_malloc(size_t n)
 /* realloc(NULL) is a new block; a failed realloc keeps the old one */
 void *vt_stub_pkg_realloc(void *old, size_t n)
 {
-	void *p;
-
 	if(old == NULL)
 		return vt_stub_pkg_malloc(n);
-	if(vt_stub_pkg_fail_after == 0) {
-		vt_stub_pkg_fail_after = -1;
+	if(fail_now(&vt_stub_pkg_fail_after))
 		return NULL;
-	}
-	if(vt_stub_pkg_fail_after > 0)
-		vt_stub_pkg_fail_after--;
-	p = realloc(old, n);
-	return p;
+	return realloc(old, n);
 }
 
 void vt_stub_pkg_free(void *p)
