@@ -12,5 +12,6 @@ Suite *rfc4028_suite(void);
 Suite *hist_suite(void);
 Suite *persist_suite(void);
 Suite *store_suite(void);
+Suite *cluster_msg_suite(void);
 
 #endif
