@@ -59,16 +59,16 @@ def spawn(args, log_path):
     return p
 
 
-def free_udp_port():
-    """A UDP port on 127.0.0.1 that nobody holds right now (and whose TCP
-    twin is free too, as Kamailio may probe both)."""
+def free_udp_port(host="127.0.0.1"):
+    """A UDP port on host (an address of this namespace) that nobody holds
+    right now (and whose TCP twin is free too, as Kamailio may probe both)."""
     for _ in range(50):
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
+        u.bind((host, 0))
         port = u.getsockname()[1]
         t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            t.bind(("127.0.0.1", port))
+            t.bind((host, port))
             return port
         except OSError:
             continue
@@ -101,11 +101,52 @@ def check(cond, msg):
 _jsonrpc_seq = itertools.count()
 
 
+def run_cmd(args, ns=None, ok=True, stdin=None, timeout=20):
+    """Run a command (in network namespace ns when given); with ok, a
+    non-zero exit is a TestFailure carrying its message."""
+    if ns:
+        args = ["ip", "netns", "exec", ns] + args
+    r = subprocess.run(args, capture_output=True, text=True, input=stdin, timeout=timeout)
+    if ok and r.returncode != 0:
+        raise TestFailure("%s: %s" % (" ".join(args), (r.stderr or r.stdout).strip()))
+    return r
+
+
+def free_subnet(net, what):
+    """X such that net.X.0/24 is on no interface or route here (a test's
+    own addresses); TestSkipped when there is none."""
+    used = run_cmd(["ip", "-4", "-o", "addr", "show"], ok=False).stdout
+    used += run_cmd(["ip", "-4", "route", "show"], ok=False).stdout
+    start = os.getpid() % 200
+    for i in range(200):
+        x = 20 + (start + i) % 200
+        if "%s.%d." % (net, x) not in used:
+            return x
+    raise TestSkipped("no free %s.X.0/24 subnet for %s" % (net, what))
+
+
+def pid_alive(pid):
+    """For the leftovers of killed runs, named after their pid."""
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
 class Kamailio:
     """kamailio.cfg.sample (or another config taking the same -A defines,
-    cfg=path), parameterised with -A defines."""
+    cfg=path), parameterised with -A defines (VT_LISTEN among them: the
+    default, a free port on 127.0.0.1, is for the root namespace; it may
+    list several sockets, space-separated). With netns, Kamailio runs in
+    that network namespace (`ip netns exec` execs it: self.proc is
+    Kamailio's main process, its process group all of Kamailio's, so
+    stop_proc(p, SIGKILL) kills them all, though some may still be exiting
+    when it returns); kamcmd still reaches it over the ctl socket, a file."""
 
-    def __init__(self, workdir, defines=None, shm_mb=64, cfg=CFG):
+    def __init__(self, workdir, defines=None, shm_mb=64, cfg=CFG, netns=None):
         self.workdir = workdir
         self.port = free_udp_port()
         self.ctl = os.path.join(workdir, "ctl.sock")
@@ -123,6 +164,9 @@ class Kamailio:
                      "-M", "8", "-w", workdir, "-Y", workdir]
         for k, v in d.items():
             self.args += ["-A", "%s=%s" % (k, v)]
+        self.netns = netns
+        if netns:
+            self.args = ["ip", "netns", "exec", netns] + self.args
         self.proc = None
 
     def start(self, expect_ready=True, timeout_s=15.0):
@@ -349,17 +393,20 @@ def parse_sipp_messages(path):
 
 
 class Sipp:
+    """local_ip: the address SIPp binds (-i), 127.0.0.1 unless given."""
+
     def __init__(self, workdir, name, scenario, port=None, remote=None,
-                 keys=None, extra=None):
+                 keys=None, extra=None, local_ip=None):
         self.name = name
-        self.port = port or free_udp_port()
+        self.local_ip = local_ip or "127.0.0.1"
+        self.port = port or free_udp_port(self.local_ip)
         self.msg_path = os.path.join(workdir, name + ".msg")
         self.err_path = os.path.join(workdir, name + ".err")
         self.log_path = os.path.join(workdir, name + ".out")
         args = ["sipp"]
         if remote:
             args.append(remote)
-        args += ["-sf", os.path.join(SCEN, scenario), "-i", "127.0.0.1",
+        args += ["-sf", os.path.join(SCEN, scenario), "-i", self.local_ip,
                  "-p", str(self.port), "-trace_msg", "-message_file",
                  self.msg_path, "-trace_err", "-error_file", self.err_path,
                  "-nostdin"]

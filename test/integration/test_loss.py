@@ -59,7 +59,8 @@ import time
 
 import scenarios as sc
 from harness import (Kamailio, Sipp, TestFailure, TestSkipped, call_ids, check,
-                     free_udp_port, proxy_byes, dead_call_teardowns, workdir)
+                     dead_call_teardowns, free_subnet, free_udp_port, pid_alive,
+                     proxy_byes, run_cmd, workdir)
 
 TTL, SEG, FR_MS = 15, 3, 4000
 FR_S = FR_MS / 1000.0     # < the probe interval TTL / SEG = 5 s
@@ -77,23 +78,6 @@ DEAD_LATE_S = 1.0 + 0.5
 BYE_WORD = 0x42594520    # "BYE " at the start of the UDP payload
 
 
-def _run(args, ns=None, ok=True, stdin=None):
-    if ns:
-        args = ["ip", "netns", "exec", ns] + args
-    r = subprocess.run(args, capture_output=True, text=True, input=stdin, timeout=20)
-    if ok and r.returncode != 0:
-        raise TestFailure("%s: %s" % (" ".join(args), (r.stderr or r.stdout).strip()))
-    return r
-
-
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
 
 
 class LossNet:
@@ -113,51 +97,44 @@ class LossNet:
     def _reap_stale(self):
         """Leftovers of earlier runs that were killed before their finally
         ran (names carry the creating test's pid; only dead pids' go)."""
-        r = _run(["ip", "netns", "list"], ok=False)
+        r = run_cmd(["ip", "netns", "list"], ok=False)
         for m in re.finditer(r"^vtloss(\d+)\b", r.stdout, re.M):
-            if not _pid_alive(int(m.group(1))):
-                _run(["ip", "netns", "del", "vtloss" + m.group(1)], ok=False)
-        r = _run(["nft", "list", "tables", "netdev"], ok=False)
+            if not pid_alive(int(m.group(1))):
+                run_cmd(["ip", "netns", "del", "vtloss" + m.group(1)], ok=False)
+        r = run_cmd(["nft", "list", "tables", "netdev"], ok=False)
         for m in re.finditer(r"^table netdev vtloss(\d+)$", r.stdout, re.M):
-            if not _pid_alive(int(m.group(1))):
-                _run(["nft", "delete", "table", "netdev", "vtloss" + m.group(1)], ok=False)
-        r = _run(["ip", "-o", "link", "show"], ok=False)
+            if not pid_alive(int(m.group(1))):
+                run_cmd(["nft", "delete", "table", "netdev", "vtloss" + m.group(1)], ok=False)
+        r = run_cmd(["ip", "-o", "link", "show"], ok=False)
         for m in re.finditer(r"^\d+: vtl(\d+)h[@:]", r.stdout, re.M):
-            if not _pid_alive(int(m.group(1))):
-                _run(["ip", "link", "del", "vtl%sh" % m.group(1)], ok=False)
+            if not pid_alive(int(m.group(1))):
+                run_cmd(["ip", "link", "del", "vtl%sh" % m.group(1)], ok=False)
 
     def _subnet(self):
-        used = _run(["ip", "-4", "-o", "addr", "show"], ok=False).stdout
-        used += _run(["ip", "-4", "route", "show"], ok=False).stdout
-        start = os.getpid() % 200
-        for i in range(200):
-            x = 20 + (start + i) % 200
-            if "10.213.%d." % x not in used:
-                return x
-        raise TestSkipped("no free 10.213.X.0/24 subnet for the veth pair")
+        return free_subnet("10.213", "the veth pair")
 
     def up(self):
         if os.geteuid() != 0:
             raise TestSkipped("needs root (network namespace, veth pair, loss rules)")
         for tool in ("ip", "sipp"):
-            if _run(["which", tool], ok=False).returncode != 0:
+            if run_cmd(["which", tool], ok=False).returncode != 0:
                 raise TestSkipped("no %s command" % tool)
         self._reap_stale()
-        r = _run(["ip", "netns", "add", self.ns], ok=False)
+        r = run_cmd(["ip", "netns", "add", self.ns], ok=False)
         if r.returncode != 0:
             raise TestSkipped("network namespaces not allowed here: %s" % r.stderr.strip())
         self.made = True
         x = self._subnet()
         self.host_ip, self.ns_ip = "10.213.%d.1" % x, "10.213.%d.2" % x
-        r = _run(["ip", "link", "add", self.host_if, "type", "veth", "peer", "name",
+        r = run_cmd(["ip", "link", "add", self.host_if, "type", "veth", "peer", "name",
                   self.ns_if, "netns", self.ns], ok=False)
         if r.returncode != 0:
             raise TestSkipped("cannot make a veth pair: %s" % r.stderr.strip())
-        _run(["ip", "addr", "add", self.host_ip + "/24", "dev", self.host_if])
-        _run(["ip", "link", "set", self.host_if, "up"])
-        _run(["ip", "-n", self.ns, "addr", "add", self.ns_ip + "/24", "dev", self.ns_if])
-        _run(["ip", "-n", self.ns, "link", "set", self.ns_if, "up"])
-        _run(["ip", "-n", self.ns, "link", "set", "lo", "up"])
+        run_cmd(["ip", "addr", "add", self.host_ip + "/24", "dev", self.host_if])
+        run_cmd(["ip", "link", "set", self.host_if, "up"])
+        run_cmd(["ip", "-n", self.ns, "addr", "add", self.ns_ip + "/24", "dev", self.ns_if])
+        run_cmd(["ip", "-n", self.ns, "link", "set", self.ns_if, "up"])
+        run_cmd(["ip", "-n", self.ns, "link", "set", "lo", "up"])
         self.method = self._pick_method()
 
     def _pick_method(self):
@@ -165,12 +142,12 @@ class LossNet:
         why = []
         if forced in (None, "netem"):
             try:
-                r = _run(["tc", "qdisc", "add", "dev", self.ns_if, "root", "netem", "loss", "0%"],
+                r = run_cmd(["tc", "qdisc", "add", "dev", self.ns_if, "root", "netem", "loss", "0%"],
                          ns=self.ns, ok=False)
             except OSError as e:
                 r = subprocess.CompletedProcess([], 1, "", str(e))
             if r.returncode == 0:
-                _run(["tc", "qdisc", "del", "dev", self.ns_if, "root"], ns=self.ns, ok=False)
+                run_cmd(["tc", "qdisc", "del", "dev", self.ns_if, "root"], ns=self.ns, ok=False)
                 return "netem"
             why.append("tc netem: " + (r.stderr.strip() or "failed"))
         if forced in (None, "nft"):
@@ -205,17 +182,17 @@ class LossNet:
 
     def _nft_on(self, pct):
         for _, ns, table, dev in self._nft_sides():
-            _run(["nft", "-f", "-"], ns=ns, stdin=self._nft_rules(table, dev, pct))
+            run_cmd(["nft", "-f", "-"], ns=ns, stdin=self._nft_rules(table, dev, pct))
 
     def _nft_off(self, read=True):
         res = {}
         for name, ns, table, dev in self._nft_sides():
             if read:
-                out = _run(["nft", "list", "table", "netdev", table], ns=ns).stdout
+                out = run_cmd(["nft", "list", "table", "netdev", table], ns=ns).stdout
                 cnt = re.findall(r"counter packets (\d+)", out)
                 check(len(cnt) == 2, "nft counters of %s:\n%s" % (table, out))
                 res[name] = (int(cnt[0]), int(cnt[1]))
-            _run(["nft", "delete", "table", "netdev", table], ns=ns, ok=False)
+            run_cmd(["nft", "delete", "table", "netdev", table], ns=ns, ok=False)
         return res
 
     # -- netem: on each end's egress (root end: towards the endpoints; the
@@ -235,14 +212,14 @@ class LossNet:
                      "flowid", "1:20"],
                     ["filter", "add", "dev", dev, "parent", "1:", "protocol", "ip", "prio", "2",
                      "u32", "match", "ip", "protocol", "17", "0xff", "flowid", "1:10"]):
-            _run(["tc"] + cmd, ns=ns)
+            run_cmd(["tc"] + cmd, ns=ns)
 
     def _netem_off(self, dev):
         """(UDP packets that went to netem, dropped by it)."""
         ns = None if dev == self.host_if else self.ns
-        out = _run(["tc", "-s", "qdisc", "show", "dev", dev], ns=ns).stdout
+        out = run_cmd(["tc", "-s", "qdisc", "show", "dev", dev], ns=ns).stdout
         m = re.search(r"qdisc netem 10:.*?\n\s*Sent \d+ bytes (\d+) pkt \(dropped (\d+)", out, re.S)
-        _run(["tc", "qdisc", "del", "dev", dev, "root"], ns=ns, ok=False)
+        run_cmd(["tc", "qdisc", "del", "dev", dev, "root"], ns=ns, ok=False)
         check(m is not None, "no netem statistics in:\n" + out)
         sent, dropped = int(m.group(1)), int(m.group(2))
         return sent + dropped, dropped
@@ -274,9 +251,9 @@ class LossNet:
         if self.method == "nft":
             self._nft_off(read=False)
         if self.made:
-            _run(["ip", "link", "del", self.host_if], ok=False)   # both ends go
+            run_cmd(["ip", "link", "del", self.host_if], ok=False)   # both ends go
         if self.made:
-            _run(["ip", "netns", "del", self.ns], ok=False)   # its nft table too
+            run_cmd(["ip", "netns", "del", self.ns], ok=False)   # its nft table too
             self.made = False
 
     def sipp(self, wd, name, xml, remote=None, keys=None, extra=None):
