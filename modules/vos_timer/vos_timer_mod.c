@@ -23,6 +23,9 @@
  *   vt_probe.c       the probe action: probes to the legs, their answers
  *   vt_teardown.c    the teardown action: event route, BYEs (the dialog
  *                    module's, the fallback ones), their answers, resends
+ *   vt_cluster_msg.c cluster messages and ownership rules (pure)
+ *   vt_cluster.c     the cluster: who owns each call, DMQ peer,
+ *                    heartbeats, takeover
  *   vt_timer.c       the deadline process ("vos_timer deadlines")
  *   vt_settings.c    module settings in shm (vos_timer.set)
  *   vt_event.c       event_route[vos-timer:teardown] and $vtimer(name)
@@ -39,6 +42,7 @@
 #include "../../core/mod_fix.h"
 #include "../../core/sr_module.h"
 
+#include "vt_cluster.h"
 #include "vt_dialog.h"
 #include "vt_event.h"
 #include "vt_params.h"
@@ -142,6 +146,9 @@ static param_export_t params[] = {
 	VT_PARAM_EXPORT("probe_non_timer", mp_probe_non_timer),
 	VT_PARAM_EXPORT("min_se", mp_min_se),
 	{"event_callback", PARAM_STR, &vt_event_callback},
+	{"cluster", PARAM_INT, &vt_cluster_enabled},
+	{"cluster_heartbeat", PARAM_INT, &vt_cluster_heartbeat_ms},
+	{"cluster_timeout", PARAM_INT, &vt_cluster_timeout_ms},
 	{0, 0, 0}
 };
 
@@ -186,14 +193,20 @@ static int mod_init(void)
 		LM_WARN("no_timer_limit is 0: calls whose caller does not support "
 				"session timers have no length cap\n");
 
+	if(vt_cluster_enabled != 0 && vt_cluster_enabled != 1) {
+		LM_ERR("invalid modparam cluster=%d: 0 or 1\n", vt_cluster_enabled);
+		return -1;
+	}
+	/* the cluster first: the dialog adapter hands it restored calls */
+	if(vt_store_init() < 0 || vt_cluster_init() < 0)
+		return -1;
 	if(vt_dialog_bind() < 0 || vt_tm_bind() < 0 || vt_sip_bind() < 0
 			|| vt_teardown_init() < 0)
 		return -1;
 	vt_probe_init();
 	if(vt_settings_init(&vt_modparams) < 0)
 		return -1;
-	if(vt_store_init() < 0 || vt_stats_init() < 0 || vt_event_init() < 0
-			|| vt_timer_register() < 0)
+	if(vt_stats_init() < 0 || vt_event_init() < 0 || vt_timer_register() < 0)
 		return -1;
 	LM_INFO("session_ttl=%d update_segment=%d early_hangup=%d "
 			"no_timer_limit=%d probe_method=%s probe_non_timer=%d "
@@ -221,6 +234,7 @@ static int child_init(int rank)
 
 static void mod_destroy(void)
 {
+	vt_cluster_destroy();
 	vt_store_destroy();
 	vt_settings_destroy();
 	vt_stats_destroy();

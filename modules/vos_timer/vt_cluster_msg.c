@@ -9,11 +9,11 @@
 
 #define VT_CM_MAGIC "vos_timer"
 
-static const char *const vt_cm_kinds[] = {NULL, "hb", "own", "end"};
+static const char *const vt_cm_kinds[] = {NULL, "hb", "own", "end", "need"};
 
 const char *vt_cm_kind_name(vt_cm_kind_t k)
 {
-	return (k >= VT_CM_HB && k <= VT_CM_END) ? vt_cm_kinds[k] : "?";
+	return (k >= VT_CM_HB && k <= VT_CM_NEED) ? vt_cm_kinds[k] : "?";
 }
 
 int vt_cm_token_ok(const char *s, size_t len, size_t max)
@@ -55,7 +55,7 @@ int vt_cm_head_write(char *buf, size_t size, vt_cm_kind_t kind,
 	size_t len = 0;
 	char v[8];
 
-	if(kind < VT_CM_HB || kind > VT_CM_END
+	if(kind < VT_CM_HB || kind > VT_CM_NEED
 			|| !vt_cm_token_ok(node, node_len, VT_CM_NODE_MAX))
 		return -1;
 	snprintf(v, sizeof(v), " %d ", VT_CM_VERSION);
@@ -172,11 +172,11 @@ int vt_cm_head_parse(const char *body, size_t len, vt_cm_head_t *h, size_t *pos)
 			|| memcmp(magic.s, VT_CM_MAGIC, magic.len) != 0
 			|| to_u64(&ver, 1000, &v) < 0 || v != VT_CM_VERSION)
 		return -1;
-	for(k = VT_CM_HB; k <= VT_CM_END; k++)
+	for(k = VT_CM_HB; k <= VT_CM_NEED; k++)
 		if(kind.len == strlen(vt_cm_kinds[k])
 				&& memcmp(kind.s, vt_cm_kinds[k], kind.len) == 0)
 			break;
-	if(k > VT_CM_END || to_u64(&boot, UINT64_MAX, &h->boot) < 0)
+	if(k > VT_CM_NEED || to_u64(&boot, UINT64_MAX, &h->boot) < 0)
 		return -1;
 	h->kind = (vt_cm_kind_t)k;
 	h->node = node;
@@ -202,7 +202,7 @@ int vt_cm_call_parse(const char *body, size_t len, size_t *pos,
 		c->gen = (uint32_t)v;
 		if(field(body, eol, &p, 0, VT_CM_NODE_MAX, &c->owner) < 0)
 			return -1;
-	} else if(kind != VT_CM_END) {
+	} else if(kind != VT_CM_END && kind != VT_CM_NEED) {
 		return -1;
 	}
 	if(field(body, eol, &p, 0, 10, &t) < 0 || to_u64(&t, UINT32_MAX, &v) < 0)

@@ -12,12 +12,14 @@
  *   2 sip:10.0.0.2:5060 1234 5678 a84b4c76e66710 v=1;mode=timer;...
  *   vos_timer 1 end sip:10.0.0.1:5060 1764078000123
  *   1234 5678 a84b4c76e66710
+ *   vos_timer 1 need sip:10.0.0.2:5060 1764078000456
+ *   1234 5678 a84b4c76e66710
  *
  * Head: format version, kind, the sender's node name (its DMQ
  * server_address) and boot id (its start time, ms since the epoch: a new
  * one means the node restarted). "own" lines: generation, owner node,
  * the dialog's h_entry and h_id, Call-ID, the call's facts
- * (vt_persist.h). "end" lines: h_entry, h_id, Call-ID. Fields are
+ * (vt_persist.h). "end" and "need" lines: h_entry, h_id, Call-ID. Fields are
  * separated by one space and hold no white space or control characters.
  */
 #ifndef VT_CLUSTER_MSG_H
@@ -36,7 +38,9 @@ typedef enum vt_cm_kind
 {
 	VT_CM_HB = 1, /* heartbeat: the sender is up */
 	VT_CM_OWN,	  /* the owner of each call below, and its facts */
-	VT_CM_END	  /* the calls below have ended at their owner */
+	VT_CM_END,	  /* the calls below have ended at their owner */
+	VT_CM_NEED	  /* the sender's copy of these calls' dialogs is not
+				   * confirmed: their owner sends the dialogs again */
 } vt_cm_kind_t;
 
 typedef struct vt_cm_str
@@ -62,7 +66,7 @@ typedef struct vt_cm_call
 	vt_cm_str_t state; /* own */
 } vt_cm_call_t;
 
-/* "hb", "own", "end" */
+/* "hb", "own", "end", "need" */
 const char *vt_cm_kind_name(vt_cm_kind_t k);
 
 /* A token can travel in a message: 1..max bytes of printable non-space
@@ -75,9 +79,10 @@ int vt_cm_head_write(char *buf, size_t size, vt_cm_kind_t kind,
 		const char *node, size_t node_len, uint64_t boot);
 
 /* Append one call line (an "own" line when kind is VT_CM_OWN, else an
- * "end" line) to the message of length len in buf. Returns the new
+ * "end"/"need" line) to the message of length len in buf. Returns the new
  * length; -1 when it would pass size (send the message and start a new
- * one); -2 when a field is not a valid token (never sendable). */
+ * one); -2 when a field is not a valid token (never sendable). "end"
+ * and "need" lines are alike. */
 int vt_cm_call_write(char *buf, size_t size, size_t len, vt_cm_kind_t kind,
 		const vt_cm_call_t *c);
 

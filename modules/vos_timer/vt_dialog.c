@@ -20,8 +20,10 @@
 #include "../../core/parser/msg_parser.h"
 #include "../dialog/dlg_load.h"
 #include "../dialog/dlg_hash.h"
+#include "../dialog/dlg_dmq.h"
 
 #include "vt_clock.h"
+#include "vt_cluster.h"
 #include "vt_dialog.h"
 #include "vt_persist.h"
 #include "vt_settings.h"
@@ -39,6 +41,12 @@ typedef struct dlg_cell *(*vt_dlg_lookup_f)(unsigned int, unsigned int);
 static vt_dlg_lookup_f vt_dlg_lookup = NULL;
 /* the dialog module's table (its entry locks), found with dlsym() too */
 static dlg_table_t **vt_d_table = NULL;
+/* and its DMQ replication of one dialog (dlg_dmq.c; a cluster owner sends
+ * a dialog again to a node whose replica missed a state change): not in
+ * its API either; optional */
+typedef int (*vt_dlg_replicate_f)(
+		dlg_dmq_action_t, struct dlg_cell *, int, dmq_node_t *);
+static vt_dlg_replicate_f vt_dlg_replicate = NULL;
 
 static str vt_reason_var = str_init("vos_timer_reason");
 /* The call's lasting facts (vt_persist.h), kept with the dialog when the
@@ -56,63 +64,64 @@ static int vt_persist_on = 0;
 static void vt_dlg_event(
 		struct dlg_cell *dlg, int type, struct dlg_cb_params *params);
 
-/* Keep the answered call's facts with its dialog (written to the dialog
- * module's database with the dialog's variables). Once per call. */
-static void vt_dialog_persist(struct dlg_cell *dlg, vt_dlg_key_t key)
+/* The answered call's facts: kept with its dialog (written to the dialog
+ * module's database with the dialog's variables) and, on a cluster, sent
+ * to the other nodes. Once per call. */
+static void vt_dialog_answered(struct dlg_cell *dlg, vt_dlg_key_t key)
 {
 	vt_persist_t p;
 	char buf[VT_PERSIST_LEN];
 	str val;
 
+	if(!vt_persist_on && !vt_cluster_on())
+		return;
 	if(vt_store_persist_facts(key, vt_now_ms(), vt_now_unix_ms(), &p)
 			!= VT_SR_DONE)
 		return;
 	val.len = vt_persist_format(&p, buf, sizeof(buf));
 	val.s = buf;
-	if(val.len < 0 || vt_dlgb.set_dlg_var(dlg, &vt_state_var, &val) != 0)
+	if(val.len < 0) {
+		LM_ERR("call-id [%.*s]: cannot write the call's facts\n",
+				dlg->callid.len, dlg->callid.s);
+		return;
+	}
+	if(vt_persist_on && vt_dlgb.set_dlg_var(dlg, &vt_state_var, &val) != 0)
 		LM_WARN("call-id [%.*s]: cannot set $dlg_var(vos_timer_state): the "
 				"call is not re-armed if Kamailio restarts\n",
 				dlg->callid.len, dlg->callid.s);
+	vt_cluster_owned(key, &dlg->callid, &val);
 }
 
-/* DLGCB_LOADED: the dialog module loaded a dialog from its database (at
- * start-up, in the main process before the fork). A confirmed dialog with
- * vos_timer_state is one of ours: put it back under management with the
- * deadlines it had. */
-static void vt_dlg_loaded(
-		struct dlg_cell *dlg, int type, struct dlg_cb_params *params)
+/* Put a confirmed dialog (with a reference held) back under management
+ * from its facts text (vt_persist.h): after a restart, or adopted from
+ * another node of a cluster. A damaged text is logged and the call probed
+ * as a timer call with the current settings: never unprotected. 1 done, 0
+ * managed already, -1 out of memory. */
+static int vt_dialog_rearm(
+		struct dlg_cell *dlg, const str *state, int restored, const char *why)
 {
 	vt_dlg_key_t key = {dlg->h_entry, dlg->h_id};
 	char err[VT_ERR_LEN];
 	vt_params_t base;
 	vt_persist_t p;
-	uint64_t now_unix, elapsed_ms;
-	str val = {NULL, 0};
+	uint64_t elapsed_ms;
 	vt_sr_t r;
 
-	if(dlg->state != DLG_STATE_CONFIRMED_NA
-			&& dlg->state != DLG_STATE_CONFIRMED)
-		return;
-	if(vt_dlgb.get_dlg_vardup(dlg, &vt_state_var, &val) != 0 || val.s == NULL)
-		return; /* not managed by vos_timer */
 	vt_settings_get(&base);
-	if(vt_persist_parse(val.s, (size_t)val.len, &base, &p, err, sizeof(err))
+	if(vt_persist_parse(
+			   state->s, (size_t)state->len, &base, &p, err, sizeof(err))
 			< 0) {
-		/* never leave it unprotected: probe it with today's settings */
-		LM_WARN("call-id [%.*s]: unreadable $dlg_var(vos_timer_state) "
-				"(%s): re-armed as a timer call with the current "
-				"settings\n",
+		LM_WARN("call-id [%.*s]: unreadable vos_timer state (%s): re-armed "
+				"as a timer call with the current settings\n",
 				dlg->callid.len, dlg->callid.s, err);
 		memset(&p, 0, sizeof(p));
 		p.params = base;
 		p.mode = VT_MODE_TIMER;
 		p.answered_unix_ms = (uint64_t)dlg->start_ts * 1000;
 	}
-	pkg_free(val.s);
-	now_unix = vt_now_unix_ms();
-	elapsed_ms = vt_ms_since(now_unix, p.answered_unix_ms);
-	r = vt_store_restore(
-			key, &dlg->callid, &p, elapsed_ms, vt_tm_timeout_ms(), vt_now_ms());
+	elapsed_ms = vt_ms_since(vt_now_unix_ms(), p.answered_unix_ms);
+	r = vt_store_restore(key, &dlg->callid, &p, elapsed_ms, vt_tm_timeout_ms(),
+			restored, vt_now_ms());
 	if(r == VT_SR_DONE
 			&& vt_dlgb.register_dlgcb(
 					   dlg, VT_DLG_EVENTS, vt_dlg_event, NULL, NULL)
@@ -120,14 +129,39 @@ static void vt_dlg_loaded(
 		vt_store_release(key);
 		r = VT_SR_NOMEM; /* the dialog module's shm */
 	}
-	if(r == VT_SR_NOMEM)
-		LM_ERR("call-id [%.*s]: cannot re-arm the call after the restart\n",
-				dlg->callid.len, dlg->callid.s);
-	else if(r == VT_SR_DONE)
-		LM_INFO("call-id [%.*s]: re-armed after the restart (%s, answered "
-				"%llu s ago)\n",
-				dlg->callid.len, dlg->callid.s, vt_mode_name(p.mode),
+	if(r == VT_SR_NOMEM) {
+		LM_ERR("call-id [%.*s]: cannot re-arm the call (%s)\n", dlg->callid.len,
+				dlg->callid.s, why);
+		return -1;
+	}
+	if(r == VT_SR_DONE)
+		LM_INFO("call-id [%.*s]: re-armed (%s; %s, answered %llu s ago)\n",
+				dlg->callid.len, dlg->callid.s, why, vt_mode_name(p.mode),
 				(unsigned long long)(elapsed_ms / 1000));
+	return r == VT_SR_DONE ? 1 : 0;
+}
+
+/* DLGCB_LOADED: the dialog module loaded a dialog from its database (at
+ * start-up, in the main process before the fork). A confirmed dialog with
+ * vos_timer_state is one of ours: put it back under management with the
+ * deadlines it had (on a cluster: once no other node claims it). */
+static void vt_dlg_loaded(
+		struct dlg_cell *dlg, int type, struct dlg_cb_params *params)
+{
+	vt_dlg_key_t key = {dlg->h_entry, dlg->h_id};
+	str val = {NULL, 0};
+
+	if(dlg->state != DLG_STATE_CONFIRMED_NA
+			&& dlg->state != DLG_STATE_CONFIRMED)
+		return;
+	if(vt_dlgb.get_dlg_vardup(dlg, &vt_state_var, &val) != 0 || val.s == NULL)
+		return; /* not managed by vos_timer */
+	if(vt_cluster_on())
+		/* another node may own it by now: adopted later unless it does */
+		vt_cluster_restored(key, &dlg->callid, &val);
+	else
+		vt_dialog_rearm(dlg, &val, 1, "after the restart");
+	pkg_free(val.s);
 }
 
 /* mod_init: with the dialog module's db_mode set, keep each call's facts
@@ -196,8 +230,11 @@ int vt_dialog_bind(void)
 	m = find_module_by_name("dialog");
 	if(m != NULL && m->handle != NULL)
 		vt_dlg_lookup = (vt_dlg_lookup_f)dlsym(m->handle, "dlg_lookup");
-	if(m != NULL && m->handle != NULL)
+	if(m != NULL && m->handle != NULL) {
 		vt_d_table = (dlg_table_t **)dlsym(m->handle, "d_table");
+		vt_dlg_replicate = (vt_dlg_replicate_f)dlsym(
+				m->handle, "dlg_dmq_replicate_action");
+	}
 	if(vt_dlg_lookup == NULL || vt_d_table == NULL) {
 		/* exported by the dialog module of every Kamailio from 5.6 to 6.1;
 		 * the API structure does not carry it */
@@ -264,12 +301,13 @@ static void vt_dlg_event(
 						dlg->callid.len, dlg->callid.s);
 				vt_store_distrust(key, vt_now_ms());
 			}
-			if(r == VT_SR_DONE && vt_persist_on)
-				vt_dialog_persist(dlg, key);
+			if(r == VT_SR_DONE)
+				vt_dialog_answered(dlg, key);
 			break;
 		default:
 			/* BYE, failure, CANCEL, dialog timeout or destruction. */
 			vt_store_release(key);
+			vt_cluster_ended(key, &dlg->callid);
 			break;
 	}
 }
@@ -352,15 +390,14 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
 
 /* The call's dialog, with a reference, by its hash id (unique per
  * dialog); the Call-ID check is belt and braces. */
-static struct dlg_cell *vt_dlg_find(const vt_job_t *job)
+static struct dlg_cell *vt_dlg_find_id(vt_dlg_key_t key, const str *callid)
 {
 	struct dlg_cell *dlg;
 
-	dlg = vt_dlg_lookup(job->key.h_entry, job->key.h_id);
+	dlg = vt_dlg_lookup(key.h_entry, key.h_id);
 	if(dlg != NULL
-			&& (dlg->callid.len != job->callid.len
-					|| memcmp(dlg->callid.s, job->callid.s, job->callid.len)
-							   != 0)) {
+			&& (dlg->callid.len != callid->len
+					|| memcmp(dlg->callid.s, callid->s, callid->len) != 0)) {
 		vt_dlgb.release_dlg(dlg);
 		dlg = NULL;
 	}
@@ -371,7 +408,7 @@ struct dlg_cell *vt_dialog_get(const vt_job_t *job)
 {
 	struct dlg_cell *dlg;
 
-	dlg = vt_dlg_find(job);
+	dlg = vt_dlg_find_id(job->key, &job->callid);
 	if(dlg != NULL && dlg->state == DLG_STATE_DELETED) {
 		vt_dlgb.release_dlg(dlg); /* ended by its endpoints meanwhile */
 		dlg = NULL;
@@ -383,6 +420,64 @@ struct dlg_cell *vt_dialog_get(const vt_job_t *job)
 		vt_store_release(job->key);
 	}
 	return dlg;
+}
+
+vt_dlg_presence_t vt_dialog_presence(vt_dlg_key_t key, const str *callid)
+{
+	struct dlg_cell *dlg;
+	vt_dlg_presence_t r;
+
+	dlg = vt_dlg_find_id(key, callid);
+	if(dlg == NULL)
+		return VT_DP_NONE;
+	r = dlg->state == DLG_STATE_DELETED ? VT_DP_ENDED
+		: (dlg->state == DLG_STATE_CONFIRMED_NA
+				  || dlg->state == DLG_STATE_CONFIRMED)
+				? VT_DP_CONFIRMED
+				: VT_DP_EARLY;
+	vt_dlgb.release_dlg(dlg);
+	return r;
+}
+
+int vt_dialog_resend(vt_dlg_key_t key, const str *callid, void *dmq_node)
+{
+	struct dlg_cell *dlg;
+	int r;
+
+	if(vt_dlg_replicate == NULL || dmq_node == NULL)
+		return -1;
+	dlg = vt_dlg_find_id(key, callid);
+	if(dlg == NULL)
+		return -1;
+	/* a full UPDATE to that node: state, both legs, variables */
+	r = vt_dlg_replicate(DLG_DMQ_UPDATE, dlg, 1, dmq_node) < 0 ? -1 : 0;
+	vt_dlgb.release_dlg(dlg);
+	return r;
+}
+
+int vt_dialog_adopt(
+		vt_dlg_key_t key, const str *callid, const str *state, const char *why)
+{
+	struct dlg_cell *dlg;
+	int r = 0, confirmed;
+
+	dlg = vt_dlg_find_id(key, callid);
+	if(dlg == NULL)
+		return 0;
+	/* a replica is confirmed when the owner's dialog module told so (it
+	 * does not replicate the 2xx's CONFIRMED_NA) */
+	confirmed = dlg->state == DLG_STATE_CONFIRMED_NA
+				|| dlg->state == DLG_STATE_CONFIRMED;
+	if(confirmed)
+		r = vt_dialog_rearm(dlg, state, 0, why);
+	else
+		LM_ERR("call-id [%.*s]: not adopted (%s): its dialog is in state %d "
+			   "here, never confirmed (a DMQ message lost): no node protects "
+			   "the call\n",
+				callid->len, callid->s, why, dlg->state);
+	vt_dlgb.release_dlg(dlg);
+	/* r 0: managed here already, ours anyway */
+	return confirmed && r >= 0 ? 1 : 0;
 }
 
 void vt_dialog_put(struct dlg_cell *dlg)

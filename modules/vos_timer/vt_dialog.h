@@ -32,6 +32,27 @@ void vt_dialog_put(struct dlg_cell *dlg);
  * contact, out of pkg memory); vt_leg_free() it. */
 int vt_dialog_leg(struct dlg_cell *dlg, unsigned int leg, vt_leg_t *out);
 
+/* Where the call's dialog is in this node's dialog table (a replica, on
+ * a cluster node that does not own the call). */
+typedef enum vt_dlg_presence
+{
+	VT_DP_NONE = 0, /* no such dialog */
+	VT_DP_ENDED,	/* deleted */
+	VT_DP_EARLY,	/* not confirmed (yet) */
+	VT_DP_CONFIRMED
+} vt_dlg_presence_t;
+vt_dlg_presence_t vt_dialog_presence(vt_dlg_key_t key, const str *callid);
+/* Cluster owner: send the call's whole dialog again to one DMQ node
+ * (dmq_node_t *; its replica missed a state change), with the dialog
+ * module's own DMQ replication. 0 or -1. */
+int vt_dialog_resend(vt_dlg_key_t key, const str *callid, void *dmq_node);
+/* A cluster node adopts a call another node owned: its dialog (a
+ * replica) is put under management from the call's facts text (as after
+ * a restart). 1 managed here now, 0 its dialog is gone or not confirmed,
+ * or out of memory (logged). */
+int vt_dialog_adopt(
+		vt_dlg_key_t key, const str *callid, const str *state, const char *why);
+
 /* The caller's (From) and callee's (To) tags; either may be NULL. */
 void vt_dialog_tags(struct dlg_cell *dlg, str *caller_tag, str *callee_tag);
 /* The dialog module has ended the dialog. */

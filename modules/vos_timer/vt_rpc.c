@@ -9,6 +9,7 @@
 #include "../../core/rpc.h"
 
 #include "vt_clock.h"
+#include "vt_cluster.h"
 #include "vt_headers.h"
 #include "vt_policy.h"
 #include "vt_rpc.h"
@@ -37,7 +38,9 @@ static void vt_rpc_stats(rpc_t *rpc, void *ctx)
 {
 	long p50, p99, max;
 	vt_store_counts_t c;
+	vt_cluster_counts_t cc;
 	vt_params_t p;
+	str self;
 	void *h;
 
 	vt_store_counts(&c);
@@ -66,8 +69,30 @@ static void vt_rpc_stats(rpc_t *rpc, void *ctx)
 	rpc->struct_add(h, "ddddd", "lateness_p50_ms", (int)p50, "lateness_p99_ms",
 			(int)p99, "lateness_max_ms", (int)max, "probes_peak_100ms",
 			(int)vt_stats_probes_peak(), "restored", (int)c.restored);
+	vt_cluster_counts(&cc);
+	vt_cluster_self(&self);
+	rpc->struct_add(h, "Sddd", "node", &self, "cluster_owned", (int)cc.owned,
+			"cluster_passive", (int)cc.passive, "cluster_adopted",
+			(int)cc.adopted);
 	vt_settings_get(&p);
 	add_settings(rpc, h, &p);
+}
+
+/* Which node owns the call: this one (its cluster name, or "local"
+ * without a cluster), or another one (a copy kept here). */
+static void add_owner(rpc_t *rpc, void *h, const str *callid)
+{
+	char buf[128];
+	uint32_t gen = 0;
+	int passive = 0;
+	str self;
+
+	if(vt_cluster_owner(callid, buf, sizeof(buf), &gen, &passive)) {
+		rpc->struct_add(h, "sd", "owner", buf, "owner_generation", (int)gen);
+		return;
+	}
+	vt_cluster_self(&self);
+	rpc->struct_add(h, "S", "owner", &self);
 }
 
 /* The fields of a call that vos_timer.list shows (vos_timer.show adds
@@ -83,6 +108,7 @@ static void add_call(rpc_t *rpc, void *h, const vt_call_view_t *v)
 			vt_view_leg_state(v, VT_LEG_CALLEE), "probes_sent",
 			(int)v->probes_sent, "probes_confirmed", (int)v->probes_confirmed,
 			"probes_failed", (int)v->probes_failed);
+	add_owner(rpc, h, &v->callid);
 }
 
 /* The Call-ID argument of show and hangup (a numeric one converted). */
@@ -139,6 +165,26 @@ static const char *vt_rpc_show_doc[] = {
 		"next deadline, probes, settings. Argument: the Call-ID.",
 		0};
 
+/* A call another cluster node owns: what this node keeps of it. 0 shown,
+ * -1 no such copy. */
+static int show_copy(rpc_t *rpc, void *ctx, const str *callid)
+{
+	char buf[128];
+	uint32_t gen = 0;
+	int passive = 0;
+	void *h;
+
+	if(!vt_cluster_owner(callid, buf, sizeof(buf), &gen, &passive) || !passive)
+		return -1;
+	if(rpc->add(ctx, "{", &h) < 0) {
+		rpc->fault(ctx, 500, "Server failure");
+		return 0;
+	}
+	rpc->struct_add(h, "Sssd", "call_id", callid, "state", "passive", "owner",
+			buf, "owner_generation", (int)gen);
+	return 0;
+}
+
 static void vt_rpc_show(rpc_t *rpc, void *ctx)
 {
 	vt_call_view_t *v = NULL;
@@ -153,6 +199,8 @@ static void vt_rpc_show(rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 500, "Out of memory");
 		return;
 	}
+	if(n == 0 && show_copy(rpc, ctx, &callid) == 0)
+		return;
 	if(n == 0) {
 		rpc->fault(ctx, 404, "No managed call with this Call-ID");
 		return;
@@ -256,9 +304,74 @@ static void vt_rpc_set(rpc_t *rpc, void *ctx)
 	add_settings(rpc, h, &after);
 }
 
+static int not_cluster(rpc_t *rpc, void *ctx)
+{
+	if(vt_cluster_on())
+		return 0;
+	rpc->fault(ctx, 503, "Not a cluster node (modparam cluster=0)");
+	return 1;
+}
+
+static const char *vt_rpc_takeover_doc[] = {
+		"Cluster: adopt now the calls another node owns (for a keepalived "
+		"notify script when this node takes the floating address). "
+		"Optional argument: the node (its DMQ server_address); without "
+		"it, the calls of every other node.",
+		0};
+
+static void vt_rpc_takeover(rpc_t *rpc, void *ctx)
+{
+	str node = STR_NULL;
+	int n;
+	void *h;
+
+	if(not_cluster(rpc, ctx))
+		return;
+	if(rpc->scan(ctx, "*S", &node) < 1)
+		node.len = 0;
+	n = vt_cluster_takeover(node.len > 0 ? &node : NULL);
+	if(n < 0) {
+		rpc->fault(ctx, 404, "Unknown node");
+		return;
+	}
+	if(rpc->add(ctx, "{", &h) < 0) {
+		rpc->fault(ctx, 500, "Server failure");
+		return;
+	}
+	rpc->struct_add(h, "Sd", "node", &node, "adopted", n);
+}
+
+static const char *vt_rpc_cluster_doc[] = {
+		"Cluster: the nodes this node knows, whether each is up, when it "
+		"was last heard, and how many calls each owns.",
+		0};
+
+static void vt_rpc_cluster(rpc_t *rpc, void *ctx)
+{
+	vt_node_view_t nv;
+	int i = 0;
+	void *h;
+
+	if(not_cluster(rpc, ctx))
+		return;
+	while((i = vt_cluster_node(i, &nv)) > 0) {
+		if(rpc->add(ctx, "{", &h) < 0) {
+			rpc->fault(ctx, 500, "Server failure");
+			return;
+		}
+		rpc->struct_add(h, "sssdd", "node", nv.name, "self",
+				nv.self ? "yes" : "no", "up", nv.up ? "yes" : "no",
+				"heard_ms_ago", (int)nv.heard_ms_ago, "calls_owned",
+				(int)nv.owns);
+	}
+}
+
 rpc_export_t vt_rpc_cmds[] = {
 		{"vos_timer.stats", vt_rpc_stats, vt_rpc_stats_doc, 0},
 		{"vos_timer.list", vt_rpc_list, vt_rpc_list_doc, RET_ARRAY},
 		{"vos_timer.show", vt_rpc_show, vt_rpc_show_doc, RET_ARRAY},
 		{"vos_timer.hangup", vt_rpc_hangup, vt_rpc_hangup_doc, 0},
-		{"vos_timer.set", vt_rpc_set, vt_rpc_set_doc, 0}, {0, 0, 0, 0}};
+		{"vos_timer.set", vt_rpc_set, vt_rpc_set_doc, 0},
+		{"vos_timer.takeover", vt_rpc_takeover, vt_rpc_takeover_doc, 0},
+		{"vos_timer.cluster", vt_rpc_cluster, vt_rpc_cluster_doc, RET_ARRAY},
+		{0, 0, 0, 0}};

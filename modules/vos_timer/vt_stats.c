@@ -7,6 +7,7 @@
 #include "../../core/mem/shm_mem.h"
 
 #include "vt_clock.h"
+#include "vt_cluster.h"
 #include "vt_hist.h"
 #include "vt_stats.h"
 #include "vt_store.h"
@@ -57,6 +58,21 @@ static counter_val_t gauge(counter_handle_t h, void *param)
 	}
 }
 
+static counter_val_t cluster_gauge(counter_handle_t h, void *param)
+{
+	vt_cluster_counts_t c;
+
+	vt_cluster_counts(&c);
+	switch((long)param) {
+		case 0:
+			return c.owned;
+		case 1:
+			return c.passive;
+		default:
+			return c.adopted;
+	}
+}
+
 static counter_val_t shm_gauge(counter_handle_t h, void *param)
 {
 	if(vt_sshm == NULL)
@@ -96,6 +112,12 @@ static counter_def_t vt_counter_defs[] = {
 				"most probes sent in any 100 ms slice since start-up"},
 		{0, "lateness_max_ms", 0, shm_gauge, (void *)0,
 				"latest start of a deadline's work (probe, teardown), in ms"},
+		{0, "cluster_owned", 0, cluster_gauge, (void *)0,
+				"answered calls this cluster node owns (probes, caps, ends)"},
+		{0, "cluster_passive", 0, cluster_gauge, (void *)1,
+				"copies of calls other cluster nodes own"},
+		{0, "cluster_adopted", 0, cluster_gauge, (void *)2,
+				"calls adopted from other cluster nodes since start-up"},
 		{0, 0, 0, 0, 0, 0}};
 
 /* One counter per lateness bucket; names from vt_hist.c. */

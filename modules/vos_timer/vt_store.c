@@ -306,7 +306,7 @@ vt_sr_t vt_store_persist_facts(vt_dlg_key_t key, uint64_t now_ms,
 
 vt_sr_t vt_store_restore(vt_dlg_key_t key, const str *callid,
 		const vt_persist_t *p, uint64_t elapsed_ms, uint32_t probe_timeout_ms,
-		uint64_t now_ms)
+		int restored, uint64_t now_ms)
 {
 	vt_call_t *c;
 
@@ -322,7 +322,7 @@ vt_sr_t vt_store_restore(vt_dlg_key_t key, const str *callid,
 	vt_policy_restore(&c->pol, &p->params, (vt_mode_t)p->mode, p->distrusted,
 			vt_spread_key(callid->s, callid->len), elapsed_ms, probe_timeout_ms,
 			now_ms);
-	return insert_new(c, 1);
+	return insert_new(c, restored);
 }
 
 /* Under lock. */

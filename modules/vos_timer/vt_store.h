@@ -124,12 +124,13 @@ vt_sr_t vt_store_answered(
 vt_sr_t vt_store_persist_facts(vt_dlg_key_t key, uint64_t now_ms,
 		uint64_t now_unix_ms, vt_persist_t *out);
 
-/* A call the dialog module loaded from its database after a restart, with
- * the facts stored for it (vt_policy_restore): answered elapsed_ms ago.
- * DONE (re-armed), EXISTS or NOMEM. */
+/* A call re-armed from the facts stored for it (vt_policy_restore),
+ * answered elapsed_ms ago: loaded by the dialog module from its database
+ * after a restart (restored 1: counted as such), or adopted from another
+ * node of a cluster. DONE (re-armed), EXISTS or NOMEM. */
 vt_sr_t vt_store_restore(vt_dlg_key_t key, const str *callid,
 		const vt_persist_t *p, uint64_t elapsed_ms, uint32_t probe_timeout_ms,
-		uint64_t now_ms);
+		int restored, uint64_t now_ms);
 
 /* The call's INVITE or 2xx carried an untrusted Session-Expires or
  * Min-SE: it keeps the no_timer_limit cap in any mode. DONE or NONE

@@ -8,6 +8,7 @@
 #include "../../core/timer_proc.h"
 
 #include "vt_clock.h"
+#include "vt_cluster.h"
 #include "vt_probe.h"
 #include "vt_stats.h"
 #include "vt_store.h"
@@ -49,6 +50,7 @@ static void vt_timer_tick(unsigned int ticks, void *param)
 		 * receive path resets them: not run in this process */
 		ksr_msg_env_reset();
 	}
+	vt_cluster_tick(now_ms);
 }
 
 int vt_timer_register(void)

@@ -87,6 +87,19 @@ START_TEST(test_round_trip_own_and_end)
 	ck_assert(str_is(got.callid, "a84b4c76e66710@pc33"));
 	ck_assert_int_eq(vt_cm_call_parse(buf, len - 1, &pos, h.kind, &got), 0);
 
+	/* need lines are end lines under another kind */
+	len = vt_cm_head_write(
+			buf, sizeof(buf), VT_CM_NEED, NODE_B, strlen(NODE_B), 2);
+	len = vt_cm_call_write(buf, sizeof(buf), len, VT_CM_NEED, &a);
+	ck_assert_str_eq(buf, "vos_timer 1 need " NODE_B " 2\n"
+						  "1234 4294967295 a84b4c76e66710@pc33\n");
+	ck_assert_int_eq(vt_cm_head_parse(buf, len, &h, &pos), 0);
+	ck_assert_int_eq(h.kind, VT_CM_NEED);
+	ck_assert_str_eq(vt_cm_kind_name(h.kind), "need");
+	ck_assert_int_eq(vt_cm_call_parse(buf, len, &pos, h.kind, &got), 1);
+	ck_assert(str_is(got.callid, "a84b4c76e66710@pc33"));
+	ck_assert_uint_eq(got.h_id, 4294967295u);
+
 	/* a heartbeat is a head alone */
 	len = vt_cm_head_write(
 			buf, sizeof(buf), VT_CM_HB, NODE_B, strlen(NODE_B), 9);
