@@ -8,7 +8,8 @@
 #   make fuzz     the header parser, and the overrides and persisted-state
 #                 parsers, under libFuzzer, FUZZ_RUNS (10^6) inputs each
 #   make soak     the soak test with SOAK_CALLS (250) calls of each of 6 kinds,
-#                 then RESTART_CALLS (2000) live calls across a restart
+#                 then RESTART_CALLS (2000) live calls across a restart, then
+#                 the cluster failover with CLUSTER_SCALE (20) times its calls
 #   make test-fresh DEBIAN=13   make test in a pristine minimal Debian root
 #                 (DEBIAN=12 or 13; debootstrap, cached under .cache/fresh/;
 #                 as root)
@@ -78,12 +79,15 @@ integration: build
 
 # The soak test of make test (timer calls that live, hang up at random times,
 # refresh by UPDATE or re-INVITE, go silent or answer 481, all at once) with
-# SOAK_CALLS calls of each kind, then RESTART_CALLS live calls across a restart.
+# SOAK_CALLS calls of each kind, then RESTART_CALLS live calls across a restart,
+# then the cluster failovers with CLUSTER_SCALE times their calls.
 SOAK_CALLS ?= 250
 RESTART_CALLS ?= 2000
+CLUSTER_SCALE ?= 20
 soak: build
 	@VT_SOAK_CALLS=$(SOAK_CALLS) VT_RESTART_CALLS=$(RESTART_CALLS) \
-		python3 test/integration/run.py test_soak test_restart_many
+		VT_CLUSTER_SCALE=$(CLUSTER_SCALE) python3 test/integration/run.py \
+		test_soak test_restart_many test_cluster_failover test_cluster_takeover
 
 bench-heap:
 	@$(MAKE) --no-print-directory -C bench heap-run

@@ -194,7 +194,8 @@ static int mod_init(void)
 				"session timers have no length cap\n");
 
 	if(vt_cluster_enabled != 0 && vt_cluster_enabled != 1) {
-		LM_ERR("invalid modparam cluster=%d: 0 or 1\n", vt_cluster_enabled);
+		LM_ERR("invalid modparam cluster = \"%d\": allowed 0..1\n",
+				vt_cluster_enabled);
 		return -1;
 	}
 	/* the cluster first: the dialog adapter hands it restored calls */

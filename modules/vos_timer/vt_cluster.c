@@ -1076,15 +1076,16 @@ int vt_cluster_init(void)
 	if(!vt_cluster_enabled)
 		return 0;
 	if(vt_cluster_heartbeat_ms < 100 || vt_cluster_heartbeat_ms > 60000) {
-		LM_ERR("invalid modparam cluster_heartbeat=%d: 100 to 60000 ms\n",
+		LM_ERR("invalid modparam cluster_heartbeat = \"%d\": allowed "
+			   "100..60000 (ms)\n",
 				vt_cluster_heartbeat_ms);
 		return -1;
 	}
 	if(vt_cluster_timeout_ms < 2 * vt_cluster_heartbeat_ms + 100
 			|| vt_cluster_timeout_ms > 600000) {
-		LM_ERR("invalid modparam cluster_timeout=%d: at least twice "
-			   "cluster_heartbeat (%d) plus 100 ms, at most 600000\n",
-				vt_cluster_timeout_ms, vt_cluster_heartbeat_ms);
+		LM_ERR("invalid modparam cluster_timeout = \"%d\": allowed "
+			   "%d..600000 (ms: at least twice cluster_heartbeat plus 100)\n",
+				vt_cluster_timeout_ms, 2 * vt_cluster_heartbeat_ms + 100);
 		return -1;
 	}
 	dm = find_module_by_name("dmq");

@@ -24,7 +24,8 @@ no call gets a BYE twice on a leg.
 
 Settings: session_ttl 6, update_segment 3 (probe interval 2 s),
 no_timer_limit 12, fr_timer 1000 ms, cluster_heartbeat 500 ms,
-cluster_timeout 2000 ms. CLUSTER_CALLS scales the call counts (make soak).
+cluster_timeout 2000 ms. VT_CLUSTER_SCALE multiplies the call counts
+(6 live, 3 dead, 3 capped; make soak: CLUSTER_SCALE, 20).
 Not root, no namespaces: skipped (run.py prints SKIP and why)."""
 import os
 import re
@@ -34,13 +35,13 @@ import time
 
 import scenarios as sc
 from cluster_net import ClusterNet
-from harness import (Kamailio, Sipp, TestSkipped, check, dead_call_teardowns,
-                     proxy_byes, stop_proc, workdir)
+from harness import (CFG, Kamailio, Sipp, TestSkipped, check, dead_call_teardowns,
+                     free_udp_port, proxy_byes, stop_proc, workdir)
 
 TTL, SEG, NTL = 6, 3, 12
 FR = 1.0
 HB_MS, TIMEOUT_MS = 500, 2000
-SCALE = int(os.environ.get("CLUSTER_CALLS", "1"))
+SCALE = int(os.environ.get("VT_CLUSTER_SCALE", "1"))   # make soak: CLUSTER_SCALE
 N_LIVE, N_DEAD, N_CAP = 6 * SCALE, 3 * SCALE, 3 * SCALE
 N = N_LIVE + N_DEAD + N_CAP
 SE = ["Session-Expires: 1800", "Supported: timer"]
@@ -75,7 +76,8 @@ def _pair(wd, net, kind, n, caller_xml, callee_xml):
     uac = Sipp(wd, "caller_" + kind, sc.write(wd, "caller_" + kind, caller_xml),
                remote="%s:5060" % net.floating_ip, local_ip=net.endpoint_ip,
                keys={"callee": "%s:%d" % (net.endpoint_ip, uas.port)},
-               extra=["-m", str(n), "-l", str(n), "-r", "20", "-timeout", "90",
+               extra=["-m", str(n), "-l", str(n), "-r", str(min(200, 20 * SCALE)),
+                      "-timeout", "90",
                       "-timeout_error"]).start()
     return uac, uas
 
@@ -230,6 +232,58 @@ def _run_failover(command):
         net.down()
 
 
+def test_cluster_settings_refused():
+    """cluster=1 with settings it cannot work with stops Kamailio at
+    start-up, with one line naming what is wrong: bad cluster values, no
+    dmq module, the dialog module's enable_dmq off, or replicated dialog
+    ids that can collide (h_id_step 1). No namespace needed: loopback."""
+    with open(CFG) as f:
+        sample = f.read()
+    port = free_udp_port()
+    base = {"VT_CLUSTER": "", "VT_LISTEN": "udp:127.0.0.1:%d" % port,
+            "VT_DMQ_ADDRESS": '"sip:127.0.0.1:%d"' % port,
+            "VT_DMQ_PEER": '"sip:127.0.0.1:%d"' % free_udp_port()}
+    cases = [
+        ({"VT_CLUSTER_HEARTBEAT": "50"}, None,
+         'invalid modparam cluster_heartbeat = "50": allowed 100..60000'),
+        ({"VT_CLUSTER_HEARTBEAT": "1000", "VT_CLUSTER_TIMEOUT": "1500"}, None,
+         'invalid modparam cluster_timeout = "1500": allowed 2100..600000'),
+        ({}, [('modparam("vos_timer", "cluster", 1)', 'modparam("vos_timer", "cluster", 2)')],
+         'invalid modparam cluster = "2": allowed 0..1'),
+        ({}, [('loadmodule "dmq.so"', ""), ('modparam("dmq"', '#'),
+              ('modparam("dialog", "enable_dmq", 1)', ""),
+              ("dmq_handle_message();", "")],
+         "cluster=1 needs the dmq module"),
+        ({}, [('modparam("dialog", "enable_dmq", 1)', "")],
+         "cluster=1 needs the dialog module's enable_dmq=1"),
+        ({}, [('modparam("dialog", "h_id_step", 16)', "")],
+         "cluster=1 needs the dialog module's h_id_step above 1"),
+    ]
+    problems = []
+    for defines, edits, want in cases:
+        wd = workdir("cluster-param")
+        cfg = CFG
+        if edits:
+            text = sample
+            for old, new in edits:
+                check(old in text, "not in the sample: " + old)
+                text = text.replace(old, new)
+            cfg = os.path.join(wd, "kamailio.cfg")
+            with open(cfg, "w") as f:
+                f.write(text)
+        kam = Kamailio(wd, dict(base, **defines), cfg=cfg)
+        kam.start(expect_ready=False)
+        rc = kam.wait_exit(20)
+        if rc is None:
+            kam.stop()
+            problems.append("%s: kamailio still running" % want)
+            continue
+        lines = [ln for ln in kam.log().splitlines() if want in ln]
+        if rc == 0 or len(lines) != 1:
+            problems.append("%s: exit %s, log:\n%s" % (want, rc, kam.log_tail(8)))
+    check(not problems, "\n".join(problems))
+
+
 DIALOG_KDMQ = "KDMQ sip:dialog@"     # the dialog module's DMQ requests start so
 
 
@@ -314,5 +368,5 @@ def test_cluster_takeover_command():
     _run_failover(command=True)
 
 
-TESTS = [test_cluster_failover, test_cluster_takeover_command,
+TESTS = [test_cluster_settings_refused, test_cluster_failover, test_cluster_takeover_command,
          test_cluster_lost_dialog_messages]
