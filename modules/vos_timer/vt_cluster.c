@@ -770,7 +770,7 @@ int vt_cluster_takeover(const str *node)
 	name.len = node != NULL ? (size_t)node->len : 0;
 	LM_NOTICE("vos_timer.takeover %.*s\n", (int)name.len,
 			name.s != NULL ? name.s : "");
-	return adopt(pick_node, &i, "takeover");
+	return adopt(pick_node, &i, "on vos_timer.takeover");
 }
 
 /* ---- the timer process ---- */
@@ -927,7 +927,7 @@ void vt_cluster_tick(uint64_t now_ms)
 	vt_cl->resync = 0;
 	lock_release(&vt_cl->lock);
 	if(orphans > 0)
-		adopt(pick_orphan, NULL, "node gone");
+		adopt(pick_orphan, NULL, "from a node gone");
 	if(again)
 		resync();
 	sweep(now_ms);

@@ -111,9 +111,12 @@ static int vt_dialog_rearm(
 	if(vt_persist_parse(
 			   state->s, (size_t)state->len, &base, &p, err, sizeof(err))
 			< 0) {
-		LM_WARN("call-id [%.*s]: unreadable vos_timer state (%s): re-armed "
-				"as a timer call with the current settings\n",
-				dlg->callid.len, dlg->callid.s, err);
+		LM_WARN("call-id [%.*s]: unreadable %s (%s): re-armed as a timer "
+				"call with the current settings\n",
+				dlg->callid.len, dlg->callid.s,
+				restored ? "$dlg_var(vos_timer_state)"
+						 : "call facts from its owner",
+				err);
 		memset(&p, 0, sizeof(p));
 		p.params = base;
 		p.mode = VT_MODE_TIMER;
@@ -135,7 +138,7 @@ static int vt_dialog_rearm(
 		return -1;
 	}
 	if(r == VT_SR_DONE)
-		LM_INFO("call-id [%.*s]: re-armed (%s; %s, answered %llu s ago)\n",
+		LM_INFO("call-id [%.*s]: re-armed %s (%s, answered %llu s ago)\n",
 				dlg->callid.len, dlg->callid.s, why, vt_mode_name(p.mode),
 				(unsigned long long)(elapsed_ms / 1000));
 	return r == VT_SR_DONE ? 1 : 0;
