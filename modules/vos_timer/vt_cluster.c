@@ -42,6 +42,9 @@ int vt_cluster_timeout_ms = 5000;
 #define VT_CL_CHECK_AGE_MS 2000
 /* a copy whose dialog is missing or ended this long is dropped */
 #define VT_CL_SWEEP_AGE_MS 10000
+/* a copy whose dialog was confirmed is checked again this often (for a
+ * lost "end") */
+#define VT_CL_RECHECK_MS 30000
 /* hash slots the sweep visits per tick (a full pass in about 3 s) */
 #define VT_CL_SWEEP_SLOTS 64
 /* copies adopted per hold of the lock */
@@ -57,7 +60,8 @@ typedef struct vt_copy
 	uint32_t hash;
 	uint32_t gen;
 	uint64_t seen_ms;
-	uint8_t owner; /* node index */
+	uint64_t checked_ms; /* its dialog last seen confirmed */
+	uint8_t owner;		 /* node index */
 	uint8_t flags;
 	unsigned short callid_len;
 	unsigned short state_len;
@@ -204,6 +208,7 @@ typedef struct vt_line
 {
 	vt_dlg_key_t key;
 	uint32_t gen;
+	uint8_t owner;
 	unsigned short callid_len;
 	unsigned short state_len;
 	char *mem;
@@ -219,6 +224,7 @@ static int line_copy(vt_line_t *l, const vt_copy_t *cp)
 	memcpy(l->mem, cp->data, cp->callid_len + cp->state_len);
 	l->key = cp->key;
 	l->gen = cp->gen;
+	l->owner = cp->owner;
 	l->callid_len = cp->callid_len;
 	l->state_len = cp->state_len;
 	return 0;
@@ -443,6 +449,11 @@ void vt_cluster_restored(vt_dlg_key_t key, const str *callid, const str *state)
 		LM_ERR("call-id [%.*s]: out of memory: not re-armed after the "
 			   "restart\n",
 				callid->len, callid->s);
+	else
+		LM_INFO("call-id [%.*s]: loaded from the database, kept as this "
+				"node's previous run: re-armed in %d ms unless another node "
+				"claims it\n",
+				callid->len, callid->s, vt_cluster_timeout_ms);
 }
 
 /* ---- what other nodes say (DMQ workers) ---- */
@@ -657,10 +668,10 @@ static int may_adopt_locked(int i, uint64_t now_ms)
 	vt_cm_str_t self = node_name(VT_NODE_SELF);
 	int j, n = 0;
 
-	if(now_ms < vt_cl->started_ms + (uint64_t)vt_cluster_timeout_ms)
-		return 0;
+	/* its previous run's: once the other nodes had time to claim them
+	 * (another node's orphans come from a node heard up before) */
 	if(i == VT_NODE_PREV)
-		return 1;
+		return now_ms >= vt_cl->started_ms + (uint64_t)vt_cluster_timeout_ms;
 	for(j = 1; j < VT_NODES_MAX; j++) {
 		vt_node_t *nd = &vt_cl->nodes[j];
 		if(j == VT_NODE_PREV || !nd->used || !nd->up)
@@ -683,7 +694,7 @@ static int adopt(vt_pick_f want, void *arg, const char *why)
 {
 	vt_line_t batch[VT_CL_BATCH];
 	uint64_t now_ms = vt_now_ms();
-	int n, s, i, total = 0, gone = 0;
+	int n, s, i, total = 0, gone = 0, prev;
 	vt_out_t o;
 	vt_copy_t *c, **l;
 	str callid, state;
@@ -710,9 +721,14 @@ static int adopt(vt_pick_f want, void *arg, const char *why)
 			callid.len = batch[i].callid_len;
 			state.s = batch[i].mem + batch[i].callid_len;
 			state.len = batch[i].state_len;
-			if(vt_dialog_adopt(batch[i].key, &callid, &state, why) == 1) {
+			/* this node's previous run's calls (the dialog module's
+			 * database) are re-armed as after a restart */
+			prev = batch[i].owner == VT_NODE_PREV;
+			if(vt_dialog_adopt(batch[i].key, &callid, &state, prev,
+					   prev ? "after the restart" : why)
+					== 1) {
 				line_own(&o, &batch[i]);
-				total++;
+				total += !prev;
 			} else {
 				/* its dialog is gone (or cannot be watched): forget it */
 				lock_get(&vt_cl->lock);
@@ -861,7 +877,7 @@ static void sweep(uint64_t now_ms)
 			if(c->owner == VT_NODE_PREV
 					|| now_ms - c->seen_ms < VT_CL_CHECK_AGE_MS
 					|| ((c->flags & VT_CP_CONFIRMED)
-							&& now_ms - c->seen_ms < VT_CL_SWEEP_AGE_MS))
+							&& now_ms - c->checked_ms < VT_CL_RECHECK_MS))
 				continue;
 			cand[n].l.key = c->key;
 			cand[n].l.callid_len = c->callid_len;
@@ -885,8 +901,10 @@ static void sweep(uint64_t now_ms)
 		lock_get(&vt_cl->lock);
 		l = find_link_locked(cand[i].l.key, callid.s, callid.len,
 				hash_callid(callid.s, callid.len));
-		if(l != NULL && p == VT_DP_CONFIRMED)
+		if(l != NULL && p == VT_DP_CONFIRMED) {
 			(*l)->flags |= VT_CP_CONFIRMED;
+			(*l)->checked_ms = now_ms;
+		}
 		if(l != NULL && cand[i].age_ms >= VT_CL_SWEEP_AGE_MS
 				&& (p == VT_DP_NONE || p == VT_DP_ENDED)) {
 			ours = (*l)->owner == VT_NODE_SELF;

@@ -458,8 +458,8 @@ int vt_dialog_resend(vt_dlg_key_t key, const str *callid, void *dmq_node)
 	return r;
 }
 
-int vt_dialog_adopt(
-		vt_dlg_key_t key, const str *callid, const str *state, const char *why)
+int vt_dialog_adopt(vt_dlg_key_t key, const str *callid, const str *state,
+		int restored, const char *why)
 {
 	struct dlg_cell *dlg;
 	int r = 0, confirmed;
@@ -472,7 +472,7 @@ int vt_dialog_adopt(
 	confirmed = dlg->state == DLG_STATE_CONFIRMED_NA
 				|| dlg->state == DLG_STATE_CONFIRMED;
 	if(confirmed)
-		r = vt_dialog_rearm(dlg, state, 0, why);
+		r = vt_dialog_rearm(dlg, state, restored, why);
 	else
 		LM_ERR("call-id [%.*s]: not adopted (%s): its dialog is in state %d "
 			   "here, never confirmed (a DMQ message lost): no node protects "

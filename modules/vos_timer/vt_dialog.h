@@ -48,10 +48,10 @@ vt_dlg_presence_t vt_dialog_presence(vt_dlg_key_t key, const str *callid);
 int vt_dialog_resend(vt_dlg_key_t key, const str *callid, void *dmq_node);
 /* A cluster node adopts a call another node owned: its dialog (a
  * replica) is put under management from the call's facts text (as after
- * a restart). 1 managed here now, 0 its dialog is gone or not confirmed,
- * or out of memory (logged). */
-int vt_dialog_adopt(
-		vt_dlg_key_t key, const str *callid, const str *state, const char *why);
+ * a restart; restored: it is one, counted so). 1 managed here now, 0 its
+ * dialog is gone or not confirmed, or out of memory (logged). */
+int vt_dialog_adopt(vt_dlg_key_t key, const str *callid, const str *state,
+		int restored, const char *why);
 
 /* The caller's (From) and callee's (To) tags; either may be NULL. */
 void vt_dialog_tags(struct dlg_cell *dlg, str *caller_tag, str *callee_tag);

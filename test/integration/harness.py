@@ -170,6 +170,8 @@ class Kamailio:
         self.proc = None
 
     def start(self, expect_ready=True, timeout_s=15.0):
+        if os.path.exists(self.ctl):
+            os.remove(self.ctl)   # a killed run's: kamcmd would fail on it
         self.proc = spawn(self.args, self.log_path)
         if not expect_ready:
             return self

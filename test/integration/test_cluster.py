@@ -49,11 +49,11 @@ KILL_AT_S = 4.5        # after the last answer: A has probed each timer call twi
 CAP_EARLY_S, CAP_LATE_S = 0.2, 0.7
 
 
-def _node(wd, net, name, timeout_ms, log="kamailio.log"):
+def _node(wd, net, name, timeout_ms, log="kamailio.log", extra=None):
     other = "B" if name == "A" else "A"
     d = os.path.join(wd, name)
     os.makedirs(d, exist_ok=True)
-    k = Kamailio(d, {
+    k = Kamailio(d, dict(extra or {}, **{
         "VT_LISTEN": "udp:%s:5060" % net.node_ip[name],
         "VT_FLOAT_LISTEN": "udp:%s:5060" % net.floating_ip,
         "VT_CLUSTER": "",
@@ -64,7 +64,7 @@ def _node(wd, net, name, timeout_ms, log="kamailio.log"):
         "VT_CLUSTER_HEARTBEAT": str(HB_MS),
         "VT_CLUSTER_TIMEOUT": str(timeout_ms),
         "VT_SESSION_TTL": str(TTL), "VT_UPDATE_SEGMENT": str(SEG),
-        "VT_NO_TIMER_LIMIT": str(NTL)}, netns=net.ns[name])
+        "VT_NO_TIMER_LIMIT": str(NTL)}), netns=net.ns[name])
     k.log_path = os.path.join(d, log)
     k.name = "sip:%s:5060" % net.node_ip[name]
     return k.start()
@@ -284,6 +284,87 @@ def test_cluster_settings_refused():
     check(not problems, "\n".join(problems))
 
 
+def test_cluster_quick_restart():
+    """Node A, keeping its dialogs in a database, is killed and started
+    again at once (systemd's restart), and keepalived's check moves the
+    floating address to B meanwhile; cluster_timeout is long (10 s): B
+    adopts the calls A owned as soon as it hears A's new start time, not
+    10 s later. A loads the calls from its database, holds them as its
+    previous run's copies, learns that B owns them, and neither probes
+    nor ends them. The calls play out: none cut, the capped ones ended
+    by B at their original deadline."""
+    from test_restart import make_db
+    net = ClusterNet().up()
+    wd = workdir("cluster-restart")
+    db = os.path.join(wd, "a-dialog.db")
+    make_db(db)
+    # db_sqlite: one SIP worker writes the file (see test_restart)
+    a_db = {"VT_DIALOG_DB": '"sqlite:///%s"' % db, "VT_CHILDREN": "1"}
+    timeout_ms = 10000
+    a = b = None
+    n_live, n_cap = 3, 2
+    try:
+        a = _node(wd, net, "A", timeout_ms, extra=a_db)
+        b = _node(wd, net, "B", timeout_ms)
+        b.wait_for(lambda: any(n.get("node") == a.name and n.get("up") == "yes"
+                               for n in _field(b, "vos_timer.cluster")), 15, "B hears A")
+        calls = {
+            "live": _pair(wd, net, "live", n_live, sc.caller(SE, probes_then_bye=6),
+                          sc.callee()),
+            "capped": _pair(wd, net, "capped", n_cap, sc.caller(), sc.callee()),
+        }
+        a.wait_for(lambda: a.stats()["cluster_owned"] == n_live + n_cap, 15,
+                   "all calls answered on A")
+        b.wait_for(lambda: b.stats()["cluster_passive"] == n_live + n_cap, 5,
+                   "B keeps a copy of each call")
+        answered = {m.header("call-id"): m.ts for m in calls["capped"][0].find(False, "INVITE", 200)}
+        time.sleep(2.5)
+        stop_proc(a.proc, signal.SIGKILL)
+        net.kill_node("A")
+        t_kill = time.time()
+        net.move_floating("B")
+        a = _node(wd, net, "A", timeout_ms, log="kamailio-2.log", extra=a_db)
+        t_up = time.time()
+        b.wait_log(r"restarted: the calls it owned are orphans", 5, "B sees A restarted")
+        b.wait_for(lambda: b.stats()["cluster_adopted"] == n_live + n_cap, 5,
+                   "B adopts A's calls")
+        took = time.time() - t_up
+        check(b.stats()["cluster_owned"] == n_live + n_cap, "B: %r" % b.stats())
+        some = calls["live"][0].find(True, "INVITE")[0].header("call-id")
+        a.wait_for(lambda: (lambda v: v and v[0].get("owner") == b.name
+                            and v[0].get("state") == "passive")(_field(a, "vos_timer.show", some)),
+                   10, "A learns that B owns the calls")
+        check(a.stats()["cluster_passive"] == n_live + n_cap and a.stats()["managed"] == 0,
+              "A after B's claims: %r" % a.stats())
+        for kind, (uac, uas) in calls.items():
+            check(uac.wait(60) == 0, "%s caller failed:\n%s" % (kind, uac.first_errors()))
+            check(uas.wait(10) == 0, "%s callee failed:\n%s" % (kind, uas.first_errors()))
+        sa = a.stats()
+        loaded = a.log().count("kept as this node's previous run")
+        live_cut = sum(len(proxy_byes(x)) for x in calls["live"])
+        cleft, cone, cended = dead_call_teardowns(*calls["capped"], reason="no-timer-limit")
+        cap_off = sorted(x.ts - answered[cid] - NTL for cid, (x, y) in cended.items())
+        print("    A killed and up again %.2fs later; %d calls adopted by B %.2fs after A's "
+              "start; A: %d loaded from its database, %d probes, %d teardowns; live calls "
+              "cut %d; capped ended %d/%d (offset %s s)"
+              % (t_up - t_kill, b.stats()["cluster_adopted"], took,
+                 loaded,
+                 sa["probes_sent"], sa["teardown_total"], live_cut, len(cended), n_cap,
+                 "%+.2f..%+.2f" % (cap_off[0], cap_off[-1]) if cap_off else "-"))
+        check(sa["probes_sent"] == 0 and sa["teardown_total"] == 0 and sa["managed"] == 0,
+              "the restarted A probed or ended calls: %r" % sa)
+        check(loaded == n_live + n_cap, "A loaded %d calls from its database" % loaded)
+        check(live_cut == 0, "%d live calls cut" % live_cut)
+        check(len(cended) == n_cap and cone == 0
+              and all(-CAP_EARLY_S <= o <= CAP_LATE_S for o in cap_off),
+              "capped calls: %r offsets %r" % (cended, cap_off))
+    finally:
+        for k in (a, b):
+            if k is not None:
+                k.stop()
+        net.down()
+
+
 DIALOG_KDMQ = "KDMQ sip:dialog@"     # the dialog module's DMQ requests start so
 
 
@@ -369,4 +450,4 @@ def test_cluster_takeover_command():
 
 
 TESTS = [test_cluster_settings_refused, test_cluster_failover, test_cluster_takeover_command,
-         test_cluster_lost_dialog_messages]
+         test_cluster_lost_dialog_messages, test_cluster_quick_restart]
