@@ -285,7 +285,10 @@ def test_cluster_settings_refused():
 
 
 def test_cluster_quick_restart():
-    """Node A, keeping its dialogs in a database, is killed and started
+    """The dialog variable vos_timer_state, set at the answer, is not on
+    B's replicas (what the dialog module replicates is the dialog as it
+    was when the INVITE was forwarded). Node A, keeping its dialogs in a
+    database, is killed and started
     again at once (systemd's restart), and keepalived's check moves the
     floating address to B meanwhile; cluster_timeout is long (10 s): B
     adopts the calls A owned as soon as it hears A's new start time, not
@@ -319,6 +322,16 @@ def test_cluster_quick_restart():
                    "B keeps a copy of each call")
         answered = {m.header("call-id"): m.ts for m in calls["capped"][0].find(False, "INVITE", 200)}
         time.sleep(2.5)
+        # dialog variables reach B only as they were when the INVITE was
+        # forwarded: $dlg_var(callid), set before, is on B's replicas;
+        # vos_timer_state, set at the answer, is not (hence vos_timer's
+        # own messages)
+        a_vars, b_vars = a.rpc("dlg.list"), b.rpc("dlg.list")
+        n_state_a = a_vars.count("vos_timer_state:")
+        n_callid_b, n_state_b = b_vars.count("callid:"), b_vars.count("vos_timer_state:")
+        check(n_state_a == n_live + n_cap and n_callid_b == n_live + n_cap and n_state_b == 0,
+              "dialog variables: vos_timer_state on A %d, callid on B %d, vos_timer_state "
+              "on B %d" % (n_state_a, n_callid_b, n_state_b))
         stop_proc(a.proc, signal.SIGKILL)
         net.kill_node("A")
         t_kill = time.time()
@@ -344,10 +357,12 @@ def test_cluster_quick_restart():
         live_cut = sum(len(proxy_byes(x)) for x in calls["live"])
         cleft, cone, cended = dead_call_teardowns(*calls["capped"], reason="no-timer-limit")
         cap_off = sorted(x.ts - answered[cid] - NTL for cid, (x, y) in cended.items())
-        print("    A killed and up again %.2fs later; %d calls adopted by B %.2fs after A's "
+        print("    dialog variables on B's replicas: callid %d/%d, vos_timer_state %d/%d "
+              "(A: %d); A killed and up again %.2fs later; %d calls adopted by B %.2fs after A's "
               "start; A: %d loaded from its database, %d probes, %d teardowns; live calls "
               "cut %d; capped ended %d/%d (offset %s s)"
-              % (t_up - t_kill, b.stats()["cluster_adopted"], took,
+              % (n_callid_b, n_live + n_cap, n_state_b, n_live + n_cap, n_state_a,
+                 t_up - t_kill, b.stats()["cluster_adopted"], took,
                  loaded,
                  sa["probes_sent"], sa["teardown_total"], live_cut, len(cended), n_cap,
                  "%+.2f..%+.2f" % (cap_off[0], cap_off[-1]) if cap_off else "-"))
