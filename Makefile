@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vos_timer: top-level entry points. On a fresh Debian 12 machine `make run`
 # and `make test` install what is missing (as root, or through sudo), build
 # the module against the installed Kamailio, and do their job.
@@ -19,6 +22,8 @@
 #   make doc      validate doc/ and regenerate modules/vos_timer/README
 #   make format-check  the C sources follow .clang-format (make test runs
 #                 it); make format rewrites those that do not
+#   make licence-check  every source file carries its licence line (make
+#                 test runs it)
 #   make bench-heap  micro-benchmark of the deadline heap alone (gcc -O2,
 #                 10^3..10^6 deadlines; table on stdout, JSON in
 #                 test/out/bench/heap.json)
@@ -37,7 +42,8 @@ ROOT := $(CURDIR)
 export KAMAILIO_SRC
 
 .PHONY: all deps build run test demo unit fuzz integration doc doc-check clean \
-	bench-heap bench bench-rpc soak test-fresh compat format format-check
+	bench-heap bench bench-rpc soak test-fresh compat format format-check \
+	licence-check
 
 all: build
 
@@ -105,6 +111,9 @@ bench-rpc: build
 format-check:
 	@scripts/deps.sh packages >/dev/null
 	@scripts/format-check.sh
+
+licence-check:
+	@scripts/licence-check.sh
 
 format:
 	@scripts/deps.sh packages >/dev/null

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: micro-benchmark of the deadline store (modules/vos_timer/
  * vt_heap.c, compiled in as its own translation unit, as in the module).
  * Pure C, no Kamailio headers. Built and run by `make -C bench heap-run`.

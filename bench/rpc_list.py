@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """make bench-rpc: what vos_timer.list costs SIP traffic at N calls.
 
 The store lock that vos_timer.list takes is the one every managed call's

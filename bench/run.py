@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """make bench: vos_timer side by side with the dialog module's keepalive.
 
 For each N (default 1000 5000 20000) and each system - vos_timer (OPTIONS

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # scripts/check-flags.sh MODULE.so [KAMAILIO_BINARY]
 #
 # Kamailio loads a module only when the module's version string and

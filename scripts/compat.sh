@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make compat: build the module, with no warnings allowed, against the
 # newest Kamailio source Debian carries (unstable; scripts/deps.sh compat
 # fetches and configures it). The build runs on a copy of the sources

@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """make demo: scenario A of the VOS3000 seed, sped up, on loopback.
 
 Starts Kamailio (kamailio.cfg.sample with the built module) and two SIPp

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs what vos_timer needs on Debian 12 and fetches Kamailio's source for the
 # installed Kamailio version, configured the way Debian's debian/rules does.
 # Idempotent: every step checks first and skips what is done.

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make format-check / make format: the project's C sources in the style of
 # .clang-format (Kamailio's, from its 6.1 tree). Checked to give the same
 # result with clang-format 14 (Debian 12) and 19 (Debian 13); another

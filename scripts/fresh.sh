@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make test-fresh DEBIAN=13 (or 12): the whole suite in a pristine minimal
 # Debian root, as a new user on a fresh server would run it.
 #

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make run: Kamailio in the foreground on 127.0.0.1:5060 with
 # kamailio.cfg.sample and the freshly built module.
 set -euo pipefail

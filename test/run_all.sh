@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make test: every suite, then one closing line `N passed, N failed`.
 # Unit tests count Check's checks; each fuzz target (FUZZ_RUNS inputs,
-# 10^6), format-check and doc validation count as one test each; the build
-# scripts' tests (test/scripts) and integration tests count one per test.
+# 10^6), format-check, licence-check and doc validation count as one
+# test each; the build scripts' tests (test/scripts) and integration tests
+# count one per test.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -45,6 +49,13 @@ if scripts/format-check.sh; then
     echo "PASS format-check"; passed=$((passed + 1))
 else
     echo "FAIL format-check (make format rewrites the files)"; failed=$((failed + 1))
+fi
+
+echo "== licence (SPDX lines, COPYING)"
+if scripts/licence-check.sh; then
+    echo "PASS licence-check"; passed=$((passed + 1))
+else
+    echo "FAIL licence-check"; failed=$((failed + 1))
 fi
 
 echo "== doc (xmllint)"

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: the cluster - ownership table, DMQ peer, heartbeats,
  * takeover (see vt_cluster.h). The message text and the rules that decide
  * between two claims are pure (vt_cluster_msg.c); this file keeps the
@@ -114,6 +121,7 @@ int vt_cluster_on(void)
 	return vt_cl != NULL;
 }
 
+/* FNV-1a (Fowler, Noll and Vo's public-domain hash), as the store's */
 static uint32_t hash_callid(const char *s, size_t len)
 {
 	uint32_t h = 2166136261u;

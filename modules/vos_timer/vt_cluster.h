@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: the cluster (modparam cluster=1). Nodes running the dialog
  * module with DMQ replication share their calls: each call is owned by
  * one node, the one that managed its INVITE, and only the owner probes,

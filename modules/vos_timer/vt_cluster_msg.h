@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: what the nodes of a cluster tell each other over DMQ, and the
  * rules that decide who owns a call. Pure C, no Kamailio headers: the text
  * form is unit-tested and fuzzed (every message comes from the network).

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: the dialog adapter. Puts calls under management, follows
  * them through the dialog callbacks (SIP workers), re-arms the calls the
  * dialog module loads after a restart, and gives the actions what they

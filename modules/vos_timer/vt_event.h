@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: event_route[vos-timer:teardown] (or the KEMI function named by
  * the event_callback parameter), run once per module-initiated teardown
  * just before the BYEs, and the $vtimer(name) pseudo-variables that describe

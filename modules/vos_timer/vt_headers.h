@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: what SIP headers say about session timers (RFC 4028).
  * Pure C: the glue hands each header's name and body here; nothing in this
  * file knows Kamailio's parser, so it is unit-tested and fuzzed on its own.

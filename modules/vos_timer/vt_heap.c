@@ -1,7 +1,17 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: intrusive binary min-heap. The tree is complete; the path from
  * the root to slot k (1-based) is given by the bits of k below its top bit,
  * which is how insert finds the free slot and remove finds the last node.
+ * The design follows libuv's intrusive heap (src/heap-inl.h, ISC licence,
+ * by Ben Noordhuis): nodes embedded in their owners, linked by pointers,
+ * and that bit path; the code is written anew for this module.
  */
 #include <stddef.h>
 

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: deadline store, an intrusive binary min-heap (after libuv's
  * heap-inl.h). The node lives inside the call record, so arming, moving and
  * removing a deadline never allocates; insert, remove and pop are O(log n),

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: the deadline-lateness histogram and the probe-burst tracker
  * behind the statistics (pure C: unit-tested on its own). Lateness is how
  * long after its computed time a deadline's work (a probe round, a

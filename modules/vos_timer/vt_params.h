@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: the module's tunables, their defaults and allowed ranges.
  * Pure C (no Kamailio headers): used by modparam handling, per-call overrides
  * and the vos_timer.set RPC, so all three validate the same way.

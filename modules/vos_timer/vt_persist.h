@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: what the module keeps with an answered call's dialog so that
  * the call can be re-armed after Kamailio restarts (the dialog module
  * stores dialogs and their variables in a database with db_mode 1-3).

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: what a managed call does next. Pure decisions: given a call's
  * facts and an event (answered, deadline reached, probe answered, refresh
  * relayed), update the call's state, its next deadline and the action due

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: the probe action - in-dialog UPDATE/OPTIONS requests to a
  * call's legs, sent through tm from the deadline process; their final
  * answers go back to the store from whatever process tm completes them in.

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: the proxy's part of RFC 4028 (section 8.1) on an initial
  * INVITE of a managed call. Pure decision: given what the INVITE's headers
  * say and the call's settings, what the proxy does with the request. The

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: RPC. Reads copies of the store (never its records), so the ctl
  * process holds the store lock only while copying; vos_timer.hangup also
  * turns a record to teardown under the lock, then runs the teardown (BYEs,

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: the module settings new calls get, in shared memory under a
  * lock, so vos_timer.set (ctl process) changes them for every SIP worker.
  * Calls already managed keep the copy they got (vt_policy holds it).

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: SIP message glue for session timers. Reads a Kamailio message's
  * Session-Expires / Min-SE / Supported / Require headers into the pure
  * facts of vt_headers.h, and carries out the RFC 4028 proxy decisions of

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: statistics, on Kamailio's counters API (group "vos_timer"), so
  * they show in `kamcmd stats.get_statistics vos_timer:` and in exporters.
  */

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: shm call records, their hash and the deadline heap.
  * Runs in every process; the single store lock orders all access. Lock
  * order: the store lock is a leaf - never call tm or dialog while holding it.
@@ -122,7 +129,7 @@ static vt_call_t **find_link_locked(vt_dlg_key_t key)
 	return link;
 }
 
-/* FNV-1a over the Call-ID. */
+/* FNV-1a over the Call-ID (Fowler, Noll and Vo's public-domain hash). */
 static uint32_t callid_hash(const char *s, int len)
 {
 	uint32_t h = 2166136261u;

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: the teardown action (see vt_teardown.h). The dialog module
  * sends the BYEs (its terminate, dlg_bye_all()); this file watches which
  * it really sent, sends the ones it did not (the fallback BYE), follows

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: the teardown action - ending a call the module found dead or
  * capped, or an operator asked to end: the event route, the reason in
  * $dlg_var(vos_timer_reason), the BYEs to both legs (the dialog module's,

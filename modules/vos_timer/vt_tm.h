@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * vos_timer: the tm adapter. Binds tm, reads its fr_timer, sends an
  * in-dialog request to one leg of a call and reports its final answer,
  * and tells who wants to know which requests tm creates locally. The

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * libFuzzer target for the cluster messages (modules/vos_timer/
  * vt_cluster_msg.c): every KDMQ body a node receives for the vos_timer
  * peer comes from the network. The input is the body, handed over as a

@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * libFuzzer target for modules/vos_timer/vt_headers.c: the only code of the
  * module that reads bytes a peer chose before anything checks them.
  *

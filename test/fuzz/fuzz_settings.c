@@ -1,4 +1,11 @@
 /*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+/*
  * libFuzzer target for the two parsers of settings text that the module
  * does not write itself:
  *   - vt_overrides_apply (modules/vos_timer/vt_params.c): the argument of

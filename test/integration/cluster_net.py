@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Network for a two-node cluster failover test: two Kamailio nodes, each
 in a network namespace of its own (vtcA<pid>, vtcB<pid>), and the SIPp
 endpoints in the root namespace, all on one Linux bridge (vtcbr<pid>):

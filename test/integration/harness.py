@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Test harness: real Kamailio with the built vos_timer module, real SIPp
 endpoints, all on 127.0.0.1 with free ports. Standard library only.
 

@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Runs the integration tests; prints PASS/FAIL per test and a closing
 'integration: N passed, N failed' line. Exit status 1 if any failed.
 Usage: run.py [name-substring ...]"""

@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """SIPp scenarios built per test: the counts, codes and extra headers a test
 needs are written into the XML (SIPp cannot take them from -key at load
 time). Caller = alice (UAC, sends to the proxy), callee = bob (UAS)."""

@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Two proxies, one set of calls (doc/ section "Running on a cluster"):
 vos_timer on two Kamailio nodes sharing dialogs over DMQ, each node in a
 network namespace of its own, the endpoints outside, a floating address

@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Faults a core review named: the module's own processes running late,
 probes that cannot leave the box, and the like. Each test stages the fault
 on a real Kamailio and looks at the wire. session_ttl 4, update_segment 2

@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Foundation tests: no-timer cap on the wire, early ends leave no
 state, no memory growth, bad modparams refuse start-up."""
 import re

@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """KEMI: the sample's routing written in JavaScript (app_jsdt,
 test/integration/kemi/) manages calls like kamailio.cfg.sample: the
 no_timer_limit cap with the dialog:end and vos_timer:teardown callbacks'

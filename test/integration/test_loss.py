@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Packet loss (doc/ section "Reliability tests"): soak-like load on one Kamailio while the
 probe traffic loses 10% of its packets, independently in each direction;
 tm's retransmissions must keep every live call alive, and dead calls must

@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Operating vos_timer: per-call overrides from a per-gateway
 htable, every RPC command over kamcmd and jsonrpcs with its errors,
 vos_timer.set for new calls only, the teardown event route and acc CDRs

@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Teardown races on the wire (doc/ section "Reliability tests"): a BYE for every module-
 initiated end reaches both legs, once, and is counted once, even when the
 teardown crosses an endpoint's own re-INVITE, BYE or CANCEL. (The caller's

@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Restart survival (doc/ section "Calls across a restart"): the dialog module keeps dialogs in
 SQLite (db_mode 1, db_sqlite from kamailio-sqlite-modules); vos_timer keeps
 each answered call's facts in $dlg_var(vos_timer_state) and re-arms the calls

@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """RFC 4028 proxy role and hardened header parsing: 422 with
 Min-SE, Session-Expires lowered / raised on the forwarded INVITE, the 2xx's
 Session-Expires in vos_timer.show, malformed values never crash and never

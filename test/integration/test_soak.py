@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Soak (short form; `make soak` runs it bigger; doc/ section "Reliability
 tests"): timer-mode
 calls of six kinds at once on one Kamailio, for several windows:

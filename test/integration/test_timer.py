@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Timer mode: probes at t_c + k*I, confirmations, window verdict,
 early_hangup grace, 481, refreshes, probe requests on the wire.
 session_ttl 4, update_segment 2 (I = 2 s), tm fr_timer 1000 ms."""

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (C) 2026 The vos_timer authors
+# This file is part of vos_timer, a module for Kamailio, a free SIP server.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tests of the build scripts (no Kamailio run): the source unpacking of
 # scripts/deps.sh on a source package made here, and the compile-flags check
 # of scripts/check-flags.sh against stand-in kamailio binaries. One line

@@ -1,3 +1,10 @@
+/*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
 /* Unit tests: modules/vos_timer/vt_cluster_msg.c (what cluster nodes tell
  * each other over DMQ, and the rules that decide who owns a call). */
 #include <stdint.h>

@@ -1,3 +1,10 @@
+/*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
 /* Unit tests: modules/vos_timer/vt_headers.c (doc/ section "How session-timer headers are read", timer support,
  * RFC 4028 proxy role, bounds against the network). */
 #include <stdlib.h>

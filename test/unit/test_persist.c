@@ -1,3 +1,10 @@
+/*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
 /* Unit tests: modules/vos_timer/vt_persist.c (what a call keeps with its
  * dialog across a restart) and vt_policy_restore() (re-arming it). */
 #include <stdint.h>

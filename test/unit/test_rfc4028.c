@@ -1,3 +1,10 @@
+/*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
 /* Unit tests: modules/vos_timer/vt_rfc4028.c (RFC 4028 section 8.1; doc/
  * section "The proxy's part of RFC 4028"). Facts are built by hand here, so these
  * tests do not depend on the header parser. */

@@ -1,3 +1,10 @@
+/*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
 /* vt_store.c: shm call records and the deadline heap under one lock,
  * compiled against small stand-ins for Kamailio's lock, shm, pkg and log
  * headers (kamailio/core/), which count blocks and fail on demand. */

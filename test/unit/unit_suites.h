@@ -1,3 +1,10 @@
+/*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
 /* Suites of the vos_timer unit tests (one per pure-C unit). */
 #ifndef UNIT_SUITES_H
 #define UNIT_SUITES_H

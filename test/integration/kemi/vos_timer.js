@@ -1,3 +1,6 @@
+// Copyright (C) 2026 The vos_timer authors
+// This file is part of vos_timer, a module for Kamailio, a free SIP server.
+// SPDX-License-Identifier: GPL-2.0-or-later
 // vos_timer with KEMI (app_jsdt, duktape: ECMAScript 5.1, so "var" only).
 //
 // kamailio.cfg.sample's routing in JavaScript: a record-routing,

@@ -1,3 +1,10 @@
+/*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
 /* The stand-ins' state (see kamailio/core/): pkg and shm are two counted
  * malloc pools that can fail an allocation on demand. */
 #include <stdlib.h>

@@ -1,3 +1,10 @@
+/*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
 /* Stand-in for Kamailio's core/dprint.h: log lines are counted, not
  * printed (tests may look at the count). */
 #ifndef VT_STUB_DPRINT_H

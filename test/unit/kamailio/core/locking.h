@@ -1,3 +1,10 @@
+/*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
 /* Stand-in for Kamailio's core/locking.h: one process, so a lock is a
  * flag that must never be taken twice or released when free (checked);
  * vt_stub_lock_gets counts the takes. */

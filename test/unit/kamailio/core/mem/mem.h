@@ -1,3 +1,10 @@
+/*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
 /* Stand-in for Kamailio's core/mem/mem.h: pkg memory from malloc, with
  * failures on demand (vt_stub_pkg_fail_after: -1 never, N: the call after
  * the next N successes fails). */

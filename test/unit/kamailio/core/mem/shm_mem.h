@@ -1,3 +1,10 @@
+/*
+ * Copyright (C) 2026 The vos_timer authors
+ *
+ * This file is part of vos_timer, a module for Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
 /* Stand-in for Kamailio's core/mem/shm_mem.h: shm from malloc, counted
  * (vt_stub_shm_live: blocks not freed), failures on demand as for pkg. */
 #ifndef VT_STUB_SHM_MEM_H
