@@ -1,11 +1,16 @@
 # Copyright (C) 2026 The vos_timer authors
 # This file is part of vos_timer, a module for Kamailio, a free SIP server.
 # SPDX-License-Identifier: GPL-2.0-or-later
-# vos_timer: top-level entry points. On a fresh Debian 12 machine `make run`
-# and `make test` install what is missing (as root, or through sudo), build
-# the module against the installed Kamailio, and do their job.
+# vos_timer: top-level entry points. On a fresh Debian 12 or 13 machine
+# `make run` and `make test` install what is missing (as root, or through
+# sudo), build the module against the installed Kamailio, and do their job.
+# Only they and `make deps` install or fetch anything; the other targets
+# say what is missing.
 #
-#   make build    module only (modules/vos_timer/vos_timer.so)
+#   make deps     install the Debian packages needed and fetch the installed
+#                 Kamailio's source, configured (as root, or through sudo)
+#   make build    module only (modules/vos_timer/vos_timer.so), against
+#                 KAMAILIO_SRC or the tree make deps fetched
 #   make run      Kamailio on 127.0.0.1:5060 with kamailio.cfg.sample
 #   make test     unit tests, fuzzing, doc validation, integration tests
 #   make fuzz     the header parser, the overrides and persisted-state
@@ -50,16 +55,20 @@ all: build
 deps:
 	@scripts/deps.sh source
 
-build: deps
-	@$(MAKE) --no-print-directory -C modules/vos_timer \
-		KAMAILIO_SRC="$$(scripts/deps.sh path)"
+# make build installs and fetches nothing (make deps, make run and make test
+# do): it builds against KAMAILIO_SRC, or the tree make deps fetched.
+build:
+	@tree=$$(scripts/deps.sh tree) && $(MAKE) --no-print-directory \
+		-C modules/vos_timer KAMAILIO_SRC="$$tree"
 	@scripts/check-flags.sh modules/vos_timer/vos_timer.so; \
 		rc=$$?; [ $$rc -ne 1 ] || { rm -f modules/vos_timer/vos_timer.so; exit 1; }
 
-run: build
+run: deps
+	@$(MAKE) --no-print-directory build
 	@scripts/run.sh
 
-test: build
+test: deps
+	@$(MAKE) --no-print-directory build
 	@test/run_all.sh
 
 demo: build
@@ -73,11 +82,11 @@ test-fresh:
 	@scripts/fresh.sh $(DEBIAN)
 
 unit:
-	@scripts/deps.sh packages
+	@pkg-config --exists check 2>/dev/null || { echo "make unit needs a C compiler, pkg-config and Check (apt-get install build-essential pkg-config check, or make deps)"; exit 1; }
 	@$(MAKE) --no-print-directory -C test/unit check
 
 fuzz:
-	@scripts/deps.sh packages
+	@scripts/deps.sh need clang
 	@$(MAKE) --no-print-directory -C test/fuzz run
 
 integration: build
@@ -109,21 +118,19 @@ bench-rpc: build
 	@python3 bench/rpc_list.py
 
 format-check:
-	@scripts/deps.sh packages >/dev/null
 	@scripts/format-check.sh
 
 licence-check:
 	@scripts/licence-check.sh
 
 format:
-	@scripts/deps.sh packages >/dev/null
 	@scripts/format-check.sh --fix
 
 doc-check:
 	@$(MAKE) --no-print-directory -C doc check
 
 doc:
-	@scripts/deps.sh packages
+	@scripts/deps.sh need xmllint xsltproc
 	@$(MAKE) --no-print-directory -C doc check readme
 
 clean:

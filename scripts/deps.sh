@@ -8,8 +8,14 @@
 #   scripts/deps.sh packages   - Debian packages only
 #   scripts/deps.sh source     - packages + configured Kamailio source tree
 #   scripts/deps.sh path       - print the Kamailio tree the module builds against
-#   scripts/deps.sh compat     - packages + Debian unstable's Kamailio source,
-#                                configured; prints its path
+#   scripts/deps.sh tree       - the same, once checked to be there and
+#                                configured for the installed Kamailio;
+#                                installs and fetches nothing (make build)
+#   scripts/deps.sh need TOOL.. - fail, naming them, when commands are
+#                                missing; installs nothing (make unit, ...)
+#   scripts/deps.sh compat     - Debian unstable's Kamailio source (its own
+#                                apt lists, not the system's), configured;
+#                                prints its path
 # KAMAILIO_SRC=/path skips the source step and uses the user's own configured tree.
 set -euo pipefail
 
@@ -257,6 +263,37 @@ fetch_compat() {
     echo "$tree"
 }
 
+# make build: the tree, or why there is none. No install, no fetch, no apt.
+src_tree() {
+    local t ver key
+    if [ -n "${KAMAILIO_SRC:-}" ]; then
+        [ -f "$KAMAILIO_SRC/src/Makefile.defs" ] || {
+            echo "deps: KAMAILIO_SRC=$KAMAILIO_SRC has no src/Makefile.defs" >&2; exit 1; }
+        echo "$KAMAILIO_SRC"
+        return 0
+    fi
+    ver=$(dpkg-query -W -f='${Version}' kamailio 2>/dev/null) || {
+        echo "deps: kamailio is not installed: make deps installs it and fetches its source (or pass KAMAILIO_SRC=/path/to/kamailio)" >&2
+        exit 1; }
+    t=$(src_path)
+    key=$(config_key "$ver")
+    if [ ! -f "$t/src/config.mak" ] || [ ! -f "$t/.vt-version" ] || [ "$(cat "$t/.vt-version")" != "$key" ]; then
+        echo "deps: no configured Kamailio $ver source under $t: make deps fetches it (or pass KAMAILIO_SRC=/path/to/kamailio)" >&2
+        exit 1
+    fi
+    echo "$t"
+}
+
+need_tools() {
+    local t miss=()
+    for t in "$@"; do
+        command -v "$t" >/dev/null 2>&1 || miss+=("$t")
+    done
+    [ "${#miss[@]}" -eq 0 ] && return 0
+    echo "deps: missing: ${miss[*]} (make deps installs them)" >&2
+    exit 1
+}
+
 src_path() {
     if [ -n "${KAMAILIO_SRC:-}" ]; then
         echo "$KAMAILIO_SRC"
@@ -273,10 +310,12 @@ src_path() {
 
 case "$what" in
     path) src_path ;;
+    tree) src_tree ;;
+    need) shift; need_tools "$@" ;;
     packages) install_packages ;;
     # a user's own tree (KAMAILIO_SRC): nothing is installed or fetched
     source) [ -n "${KAMAILIO_SRC:-}" ] || install_packages; fetch_source ;;
-    compat) install_packages >&2; fetch_compat ;;
+    compat) need_tools dpkg-source patch gcc make >&2; fetch_compat ;;
     *) echo "usage: $0 [packages|source|path|compat]" >&2; exit 2 ;;
 esac
 exit 0

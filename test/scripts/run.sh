@@ -101,5 +101,58 @@ else
         || bad "check-flags: version" "rc $rc: $out"
 fi
 
+# The module folder builds inside Kamailio's own tree, as a module Kamailio
+# ships would: a copy of the configured tree make build uses, the tracked
+# files of modules/vos_timer copied to src/modules/vos_timer unchanged,
+# Kamailio's `make modules include_modules=vos_timer`, and the result
+# matches the installed Kamailio (check-flags); the copied files are left
+# as they were.
+tree=$("$root/scripts/deps.sh" path 2>/dev/null)
+if [ -z "$tree" ] || [ ! -f "$tree/src/Makefile.defs" ]; then
+    bad "in-tree build" "no configured Kamailio tree (make build makes it)"
+else
+    cp -a "$tree" "$work/kam"
+    mod=$work/kam/src/modules/vos_timer
+    rm -rf "$mod"; mkdir -p "$mod"
+    (cd "$root" && git ls-files modules/vos_timer | xargs cp -t "$mod")
+    out=$(make -C "$work/kam" modules include_modules="vos_timer" 2>&1); rc=$?
+    changed=$(cd "$root" && for f in $(git ls-files modules/vos_timer); do
+        cmp -s "$f" "$mod/$(basename "$f")" || echo "$f"; done)
+    if [ $rc -ne 0 ] || [ ! -f "$mod/vos_timer.so" ]; then
+        bad "in-tree build" "make modules: rc $rc: $(tail -5 <<<"$out")"
+    elif [ -n "$changed" ]; then
+        bad "in-tree build" "files changed by the build: $changed"
+    elif ! out=$("$root/scripts/check-flags.sh" "$mod/vos_timer.so" 2>&1); then
+        bad "in-tree build" "$out"
+    else
+        ok "in-tree build: make modules include_modules=vos_timer"
+    fi
+fi
+
+# No side effects where none are expected: make build KAMAILIO_SRC=... and
+# make unit run no apt-get, apt, dpkg or sudo (stand-ins first in PATH
+# record any call and fail) and leave apt's sources as they were.
+if [ -n "$tree" ] && [ -f "$tree/src/Makefile.defs" ]; then
+    mkdir -p "$work/bin"
+    for c in apt-get apt aptitude dpkg sudo debootstrap; do
+        printf '#!/bin/sh\necho "%s $*" >> "%s/calls"\nexit 1\n' "$c" "$work" > "$work/bin/$c"
+        chmod +x "$work/bin/$c"
+    done
+    apt_sum() { cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | sha256sum; }
+    before=$(apt_sum)
+    out=$(PATH="$work/bin:$PATH" make -C "$root" --no-print-directory build \
+          KAMAILIO_SRC="$tree" 2>&1); rc1=$?
+    out2=$(PATH="$work/bin:$PATH" make -C "$root" --no-print-directory unit 2>&1); rc2=$?
+    calls=$(cat "$work/calls" 2>/dev/null)
+    if [ $rc1 -ne 0 ] || [ $rc2 -ne 0 ]; then
+        bad "no side effects" "build rc $rc1, unit rc $rc2: $(tail -3 <<<"$out$out2")"
+    elif [ -n "$calls" ] || [ "$(apt_sum)" != "$before" ]; then
+        bad "no side effects" "called: ${calls:-nothing}; apt sources changed: \
+$([ "$(apt_sum)" != "$before" ] && echo yes || echo no)"
+    else
+        ok "no side effects: make build KAMAILIO_SRC=... and make unit install nothing"
+    fi
+fi
+
 echo "scripts: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
