@@ -29,6 +29,7 @@
 #                 it); make format rewrites those that do not
 #   make licence-check  every source file carries its licence line (make
 #                 test runs it)
+#   make dist     vos_timer-<version>.tar.gz of HEAD (CHANGELOG.md)
 #   make bench-heap  micro-benchmark of the deadline heap alone (gcc -O2,
 #                 10^3..10^6 deadlines; table on stdout, JSON in
 #                 test/out/bench/heap.json)
@@ -48,7 +49,7 @@ export KAMAILIO_SRC
 
 .PHONY: all deps build run test demo unit fuzz integration doc doc-check clean \
 	bench-heap bench bench-rpc soak test-fresh compat format format-check \
-	licence-check
+	licence-check dist
 
 all: build
 
@@ -122,6 +123,17 @@ format-check:
 
 licence-check:
 	@scripts/licence-check.sh
+
+# make dist: vos_timer-<version>.tar.gz of the committed tree (HEAD), the
+# version from modules/vos_timer/vt_version.h; it builds with make build
+# KAMAILIO_SRC=..., or make deps && make build.
+VERSION := $(shell sed -n 's/^\#define VT_VERSION "\(.*\)"/\1/p' modules/vos_timer/vt_version.h)
+DIST_DIR ?= .
+dist:
+	@test -n "$(VERSION)" || { echo "dist: no VT_VERSION in modules/vos_timer/vt_version.h"; exit 1; }
+	@git archive --format=tar.gz --prefix=vos_timer-$(VERSION)/ \
+		-o $(DIST_DIR)/vos_timer-$(VERSION).tar.gz HEAD
+	@echo "dist: $(DIST_DIR)/vos_timer-$(VERSION).tar.gz (HEAD $$(git rev-parse --short HEAD))"
 
 format:
 	@scripts/format-check.sh --fix

@@ -62,6 +62,7 @@
 #include "vt_teardown.h"
 #include "vt_timer.h"
 #include "vt_tm.h"
+#include "vt_version.h"
 
 MODULE_VERSION
 
@@ -216,7 +217,8 @@ static int mod_init(void)
 		return -1;
 	if(vt_stats_init() < 0 || vt_event_init() < 0 || vt_timer_register() < 0)
 		return -1;
-	LM_INFO("session_ttl=%d update_segment=%d early_hangup=%d "
+	LM_INFO("vos_timer " VT_VERSION ": session_ttl=%d update_segment=%d "
+			"early_hangup=%d "
 			"no_timer_limit=%d probe_method=%s probe_non_timer=%d "
 			"min_se=%d\n",
 			vt_modparams.session_ttl_s, vt_modparams.update_segment,

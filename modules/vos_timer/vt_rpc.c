@@ -25,6 +25,7 @@
 #include "vt_store.h"
 #include "vt_teardown.h"
 #include "vt_tm.h"
+#include "vt_version.h"
 
 static const char *vt_rpc_stats_doc[] = {
 		"Managed calls now (by mode and state), probes, teardowns by reason, "
@@ -78,9 +79,9 @@ static void vt_rpc_stats(rpc_t *rpc, void *ctx)
 			(int)vt_stats_probes_peak(), "restored", (int)c.restored);
 	vt_cluster_counts(&cc);
 	vt_cluster_self(&self);
-	rpc->struct_add(h, "Sddd", "node", &self, "cluster_owned", (int)cc.owned,
-			"cluster_passive", (int)cc.passive, "cluster_adopted",
-			(int)cc.adopted);
+	rpc->struct_add(h, "sSddd", "version", VT_VERSION, "node", &self,
+			"cluster_owned", (int)cc.owned, "cluster_passive", (int)cc.passive,
+			"cluster_adopted", (int)cc.adopted);
 	vt_settings_get(&p);
 	add_settings(rpc, h, &p);
 }

@@ -3,11 +3,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Foundation tests: no-timer cap on the wire, early ends leave no
 state, no memory growth, bad modparams refuse start-up."""
+import os
 import re
 import time
 
 import scenarios as sc
-from harness import TS_SKEW_S, Kamailio, Sipp, check, proxy_byes, workdir, TestFailure
+from harness import ROOT, TS_SKEW_S, Kamailio, Sipp, check, proxy_byes, workdir, TestFailure
 
 LIMIT_S = 3
 
@@ -332,6 +333,13 @@ def test_good_params_start():
         check("session_ttl=2 update_segment=2" in log and "probe_method=OPTIONS" in log,
               "settings line missing:\n" + kam.log_tail(10))
         check("no_timer_limit is 0" in log, "no warning for no_timer_limit 0")
+        # the version, in its one place, is what the module reports
+        with open(os.path.join(ROOT, "modules", "vos_timer", "vt_version.h")) as f:
+            version = re.search(r'#define VT_VERSION "([^"]+)"', f.read()).group(1)
+        check(("vos_timer %s: session_ttl=2" % version) in log,
+              "no start-up line with version %s:\n%s" % (version, kam.log_tail(10)))
+        check(kam.stats()["version"] == version,
+              "vos_timer.stats version %r, want %s" % (kam.stats()["version"], version))
     finally:
         kam.stop()
 

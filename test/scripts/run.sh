@@ -154,5 +154,25 @@ $([ "$(apt_sum)" != "$before" ] && echo yes || echo no)"
     fi
 fi
 
+# make dist: the tarball is named after the version in vt_version.h and
+# what it holds builds (make build KAMAILIO_SRC=...) into a module that
+# matches kamailio.
+ver=$(sed -n 's/^#define VT_VERSION "\(.*\)"/\1/p' "$root/modules/vos_timer/vt_version.h")
+if [ -n "$tree" ] && [ -f "$tree/src/Makefile.defs" ] && [ -n "$ver" ]; then
+    mkdir -p "$work/dist"
+    out=$(make -C "$root" --no-print-directory dist DIST_DIR="$work/dist" 2>&1) \
+        && tar -C "$work/dist" -xzf "$work/dist/vos_timer-$ver.tar.gz" \
+        && out=$(make -C "$work/dist/vos_timer-$ver" --no-print-directory build \
+                 KAMAILIO_SRC="$tree" 2>&1) \
+        && [ -f "$work/dist/vos_timer-$ver/modules/vos_timer/vos_timer.so" ]
+    if [ $? -eq 0 ]; then
+        ok "make dist: vos_timer-$ver.tar.gz builds"
+    else
+        bad "make dist" "$(tail -5 <<<"$out")"
+    fi
+else
+    bad "make dist" "no version in vt_version.h or no configured tree"
+fi
+
 echo "scripts: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
