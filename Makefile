@@ -30,6 +30,9 @@
 #   make licence-check  every source file carries its licence line (make
 #                 test runs it)
 #   make dist     vos_timer-<version>.tar.gz of HEAD (CHANGELOG.md)
+#   make deb      kamailio-vos-timer-module_<version>_<arch>.deb in deb-out/
+#                 (debian/; dpkg-buildpackage, lintian), depending on the
+#                 exact Kamailio it was built against
 #   make bench-heap  micro-benchmark of the deadline heap alone (gcc -O2,
 #                 10^3..10^6 deadlines; table on stdout, JSON in
 #                 test/out/bench/heap.json)
@@ -47,13 +50,19 @@ SHELL := /bin/bash
 ROOT := $(CURDIR)
 export KAMAILIO_SRC
 
-.PHONY: all deps build run test demo unit fuzz integration doc doc-check clean \
+
+.PHONY: all deps deps-base build run test demo unit fuzz integration doc doc-check clean \
 	bench-heap bench bench-rpc soak test-fresh compat format format-check \
-	licence-check dist
+	licence-check dist deb
 
 all: build
 
+# make deps: everything, make deb's tools too; make run and make test
+# install what they need (deps-base)
 deps:
+	@scripts/deps.sh all
+
+deps-base:
 	@scripts/deps.sh source
 
 # make build installs and fetches nothing (make deps, make run and make test
@@ -64,11 +73,11 @@ build:
 	@scripts/check-flags.sh modules/vos_timer/vos_timer.so; \
 		rc=$$?; [ $$rc -ne 1 ] || { rm -f modules/vos_timer/vos_timer.so; exit 1; }
 
-run: deps
+run: deps-base
 	@$(MAKE) --no-print-directory build
 	@scripts/run.sh
 
-test: deps
+test: deps-base
 	@$(MAKE) --no-print-directory build
 	@test/run_all.sh
 
@@ -128,6 +137,9 @@ licence-check:
 # version from modules/vos_timer/vt_version.h; it builds with make build
 # KAMAILIO_SRC=..., or make deps && make build.
 VERSION := $(shell sed -n 's/^\#define VT_VERSION "\(.*\)"/\1/p' modules/vos_timer/vt_version.h)
+deb:
+	@scripts/deb.sh
+
 DIST_DIR ?= .
 dist:
 	@test -n "$(VERSION)" || { echo "dist: no VT_VERSION in modules/vos_timer/vt_version.h"; exit 1; }

@@ -6,6 +6,8 @@
 # installed Kamailio version, configured the way Debian's debian/rules does.
 # Idempotent: every step checks first and skips what is done.
 #   scripts/deps.sh packages   - Debian packages only
+#   scripts/deps.sh all        - packages, those of make deb too, and the
+#                                source (make deps)
 #   scripts/deps.sh source     - packages + configured Kamailio source tree
 #   scripts/deps.sh path       - print the Kamailio tree the module builds against
 #   scripts/deps.sh tree       - the same, once checked to be there and
@@ -29,6 +31,8 @@ what=${1:-source}
 pkgs=(kamailio sip-tester python3 check pkg-config libssl-dev build-essential clang libclang-rt-dev
       dpkg-dev patch libxml2-utils xsltproc docbook-xsl docbook-xml iproute2 procps
       kamailio-sqlite-modules nftables clang-format)
+# make deb only (make deps installs them; make run and make test do not)
+pkgs_deb=(debhelper lintian)
 
 say() { echo "deps: $*"; }
 
@@ -311,6 +315,7 @@ src_path() {
 case "$what" in
     path) src_path ;;
     tree) src_tree ;;
+    all) pkgs+=("${pkgs_deb[@]}"); install_packages; fetch_source ;;
     need) shift; need_tools "$@" ;;
     packages) install_packages ;;
     # a user's own tree (KAMAILIO_SRC): nothing is installed or fetched

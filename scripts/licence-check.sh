@@ -14,7 +14,7 @@ n=0
 while IFS= read -r f; do
     n=$((n + 1))
     head -n 10 "$f" | grep -q 'SPDX-License-Identifier: GPL-2.0-or-later' || bad+=("$f")
-done < <(git ls-files | grep -E '\.(c|h|py|sh|cfg|js|sample)$|(^|/)Makefile$|^\.ci/run$' \
+done < <(git ls-files | grep -E '\.(c|h|py|sh|cfg|js|sample)$|(^|/)Makefile$|^\.ci/run$|^debian/rules$' \
     | grep -v '^test/fuzz/corpus')
 if ! grep -q 'GNU GENERAL PUBLIC LICENSE' COPYING 2>/dev/null \
         || ! grep -q 'Version 2, June 1991' COPYING; then
