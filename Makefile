@@ -33,6 +33,9 @@
 #   make deb      kamailio-vos-timer-module_<version>_<arch>.deb in deb-out/
 #                 (debian/; dpkg-buildpackage, lintian), depending on the
 #                 exact Kamailio it was built against
+#   make test-deb DEBIAN=13   (or 12; as root) the package built in a
+#                 pristine root, installed with apt-get in another, one
+#                 capped call through it, then purged (CI runs both)
 #   make bench-heap  micro-benchmark of the deadline heap alone (gcc -O2,
 #                 10^3..10^6 deadlines; table on stdout, JSON in
 #                 test/out/bench/heap.json)
@@ -50,10 +53,9 @@ SHELL := /bin/bash
 ROOT := $(CURDIR)
 export KAMAILIO_SRC
 
-
 .PHONY: all deps deps-base build run test demo unit fuzz integration doc doc-check clean \
 	bench-heap bench bench-rpc soak test-fresh compat format format-check \
-	licence-check dist deb
+	licence-check dist deb test-deb
 
 all: build
 
@@ -90,6 +92,9 @@ compat:
 DEBIAN ?= 13
 test-fresh:
 	@scripts/fresh.sh $(DEBIAN)
+
+test-deb:
+	@scripts/fresh.sh $(DEBIAN) deb
 
 unit:
 	@pkg-config --exists check 2>/dev/null || { echo "make unit needs a C compiler, pkg-config and Check (apt-get install build-essential pkg-config check, or make deps)"; exit 1; }

@@ -21,6 +21,17 @@
 #    undone, also on Ctrl-C, on errors and on SIGTERM; the copy is deleted
 #    (VT_FRESH_KEEP=1 keeps it for a look).
 #
+# With a second argument "deb" (make test-deb DEBIAN=13): the package as a
+# user installs it instead. In one pristine copy, the clone runs make deps
+# and make deb (the .deb is built against that release's Kamailio); in a
+# second pristine copy the .deb is installed with apt-get install ./<file>
+# (Kamailio comes from the registry), Kamailio is started with the example
+# config the package installs (it loads vos_timer.so from the default
+# module path), one call is capped end to end (SIPp, no_timer_limit 2 s),
+# vos_timer.stats must show it and the package's version, then the package
+# is purged and nothing of it may be left. Ends with "deb install: PASS"
+# or "deb install: FAIL ..." (and the lintian verdict of make deb).
+#
 # The suite's closing line is printed as "<release> ...: N passed, N failed"
 # with the release's name in front, so a caller that runs several releases
 # prints one closing line of its own (.ci/run).
@@ -123,33 +134,129 @@ EOF
     fi
 }
 
+# make test-deb: build the .deb in this copy, install it in a new one.
+deb_test() {
+    local debdir=$cache/$suite-deb deb
+    rm -rf "$debdir"; mkdir -p "$debdir"
+    if ! in_root 'set -e
+            apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends make git >/dev/null
+            cd /root/vos_timer
+            make deps >/tmp/deps.log 2>&1 || { tail -20 /tmp/deps.log; exit 1; }
+            make deb'; then
+        echo "deb install: FAIL (make deb)"; return 1
+    fi
+    cp "$root"/root/vos_timer/deb-out/*.deb "$debdir/"
+    deb=$(cd "$debdir" && ls kamailio-vos-timer-module_*.deb)
+    cp "$here/test/integration/scenarios/uac_wait_bye.xml" \
+        "$here/test/integration/scenarios/uas_wait_bye.xml" "$debdir/"
+    say "built $deb; installing it in a new pristine copy"
+    ( cleanup ) >/dev/null 2>&1 || true
+    trap cleanup EXIT
+    new_copy
+    cp "$debdir"/* "$root/tmp/"
+    in_root 'set -u
+        fail() { echo "deb install: FAIL ($*)"; exit 1; }
+        apt-get update -qq
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -qq /tmp/'"$deb"' >/tmp/install.log 2>&1 \
+            || { tail -20 /tmp/install.log; fail "apt-get install ./'"$deb"'"; }
+        echo "installed: $(dpkg-query -W -f="\${Package} \${Version}" kamailio-vos-timer-module), kamailio $(dpkg-query -W -f="\${Version}" kamailio)"
+        mod=$(dpkg -L kamailio-vos-timer-module | grep "/kamailio/modules/vos_timer.so$") \
+            || fail "no vos_timer.so in the package"
+        files=$(dpkg -L kamailio-vos-timer-module | grep -v "^/\.$")
+        # the test driver only: SIPp
+        apt-get install -y -qq --no-install-recommends sip-tester >/dev/null 2>&1 \
+            || fail "cannot install sip-tester"
+        cfg=/usr/share/doc/kamailio-vos-timer-module/examples/kamailio.cfg.sample
+        [ -f "$cfg" ] || fail "no example config"
+        ctl=/tmp/vt_deb_ctl
+        kamailio -f "$cfg" -DD -E -A VT_LISTEN=udp:127.0.0.1:5097 \
+            -A VT_CTL="\"unix:$ctl\"" -A VT_RPC_FIFO="\"/tmp/vt_deb.fifo\"" \
+            -A VT_NO_TIMER_LIMIT=2 -A VT_CHILDREN=2 >/tmp/kamailio.log 2>&1 &
+        kpid=$!
+        for i in $(seq 1 30); do
+            kamcmd -s unix:$ctl core.uptime 2>/dev/null | grep -q uptime && break
+            sleep 0.5
+        done
+        kamcmd -s unix:$ctl core.uptime 2>/dev/null | grep -q uptime \
+            || { tail -20 /tmp/kamailio.log; fail "Kamailio did not start with the package'"'"'s module"; }
+        grep -q "vos_timer [0-9.]*: session_ttl" /tmp/kamailio.log || fail "no vos_timer start-up line"
+        cd /tmp
+        sipp -sf uas_wait_bye.xml -i 127.0.0.1 -p 5098 -m 1 -nostdin -bg \
+            -key answer_hdr "X-VT-Test: plain" >/dev/null 2>&1
+        sipp 127.0.0.1:5097 -sf uac_wait_bye.xml -i 127.0.0.1 -p 5096 -m 1 -nostdin \
+            -key callee 127.0.0.1:5098 -key invite_hdr "X-VT-Test: plain" \
+            -timeout 20 -timeout_error >/tmp/uac.log 2>&1; urc=$?
+        stats=$(kamcmd -s unix:$ctl vos_timer.stats)
+        kill $kpid; wait $kpid 2>/dev/null
+        [ $urc -eq 0 ] || { cat /tmp/uac.log | tail -5; fail "the capped call did not end with the proxy'"'"'s BYE"; }
+        grep -q "teardown_no_timer_limit: 1" <<<"$stats" || fail "stats: $stats"
+        ver=$(dpkg-query -W -f="\${Version}" kamailio-vos-timer-module)
+        grep -q "version: $ver" <<<"$stats" || fail "stats version, package $ver: $stats"
+        echo "capped call ended by the proxy'"'"'s BYE; vos_timer.stats: teardown_no_timer_limit 1, version $ver"
+        apt-get purge -y -qq kamailio-vos-timer-module >/tmp/purge.log 2>&1 \
+            || { tail -5 /tmp/purge.log; fail "apt-get purge"; }
+        dpkg-query -W kamailio-vos-timer-module >/dev/null 2>&1 \
+            && [ "$(dpkg-query -W -f="\${Status}" kamailio-vos-timer-module)" != "unknown ok not-installed" ] \
+            && fail "still known to dpkg: $(dpkg-query -W -f="\${Status}" kamailio-vos-timer-module)"
+        left=
+        for f in $files; do [ -e "$f" ] && [ ! -d "$f" ] && left="$left $f"; done
+        [ -e /usr/share/doc/kamailio-vos-timer-module ] && left="$left /usr/share/doc/kamailio-vos-timer-module"
+        [ -z "$left" ] || fail "left after purge:$left"
+        echo "purged: nothing of the package left ($(wc -w <<<"$files") paths checked)"
+        echo "deb install: PASS"'
+}
+
 make_base
 [ "${2:-}" = base ] && exit 0
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
-if [ -e "$root" ]; then
-    say "removing a copy a previous run left"
-    ( cleanup ) || exit 1
-    [ -e "$root" ] && rm -rf "$root"
-fi
-mkdir -p "$root"
-tar -C "$root" --numeric-owner -xf "$base"
-apt_sources
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-# the registry's own settings (e.g. stale-Release tolerance), not the project's
-for f in /etc/apt/apt.conf.d/99artifact-registry; do
-    [ -f "$f" ] && cp "$f" "$root/etc/apt/apt.conf.d/"
-done
+# A pristine copy of the base at $root, with the release's apt sources,
+# the host's resolver and registry settings, /proc, /sys, /dev and /run.
+new_copy() {
+    if [ -e "$root" ]; then
+        say "removing a copy a previous run left"
+        ( cleanup ) || exit 1
+        [ -e "$root" ] && rm -rf "$root"
+    fi
+    mkdir -p "$root"
+    tar -C "$root" --numeric-owner -xf "$base"
+    apt_sources
+    cp /etc/resolv.conf "$root/etc/resolv.conf"
+    # the registry's own settings (e.g. stale-Release tolerance), not the project's
+    for f in /etc/apt/apt.conf.d/99artifact-registry; do
+        [ -f "$f" ] && cp "$f" "$root/etc/apt/apt.conf.d/"
+    done
+    mount --bind "$root" "$root"
+    mount --make-private "$root"
+    mount -t proc proc "$root/proc"
+    mount --rbind /sys "$root/sys"; mount --make-rslave "$root/sys"
+    mount --rbind /dev "$root/dev"; mount --make-rslave "$root/dev"
+    mount -t tmpfs -o mode=755 tmpfs "$root/run"
+}
 
-mount --bind "$root" "$root"
-mount --make-private "$root"
-mount -t proc proc "$root/proc"
-mount --rbind /sys "$root/sys"; mount --make-rslave "$root/sys"
-mount --rbind /dev "$root/dev"; mount --make-rslave "$root/dev"
-mount -t tmpfs -o mode=755 tmpfs "$root/run"
+# Run a bash script in the copy, in the background and waited for, so that
+# a signal to this script runs its trap at once (bash defers traps while a
+# foreground job runs); the trap's cleanup kills what runs in the root.
+# Its output goes through filter (a sed expression); returns its status.
+in_root() {
+    local script=$1 filter=${2:-} rcfile=$cache/$suite-run.rc rc
+    rm -f "$rcfile"
+    ( chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        ${CI:+CI=$CI} ${FUZZ_RUNS:+FUZZ_RUNS=$FUZZ_RUNS} \
+        bash -c "$script" 2>&1
+      echo $? > "$rcfile" ) | sed -u -E "${filter:-p;d}" &
+    wait $!
+    rc=$(cat "$rcfile" 2>/dev/null || echo 1)
+    rm -f "$rcfile"
+    return "$rc"
+}
 
+new_copy
 if [ -n "$(git -C "$here" status --porcelain --untracked-files=no)" ]; then
     say "note: uncommitted changes are not in the clone (it tests HEAD $(git -C "$here" rev-parse --short HEAD))"
 fi
@@ -157,15 +264,11 @@ git clone -q "$here" "$root/root/vos_timer"
 say "testing $(git -C "$root/root/vos_timer" log -1 --format='%h %s' | cut -c1-72)"
 
 t0=$SECONDS
-# In the background and waited for, so that a signal to this script runs
-# its trap at once (bash defers traps while a foreground job runs); the
-# trap's cleanup kills what runs in the root.
-rcfile=$cache/$suite-run.rc
-rm -f "$rcfile"
-( chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
-    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    ${CI:+CI=$CI} ${FUZZ_RUNS:+FUZZ_RUNS=$FUZZ_RUNS} \
-    bash -c 'set -e
+if [ "${2:-}" = deb ]; then
+    deb_test
+    exit $?
+fi
+in_root 'set -e
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends make git >/dev/null
         cd /root/vos_timer
@@ -189,11 +292,7 @@ rm -f "$rcfile"
         # anchored: the command line of this very shell holds the same words
         pkill -f "^kamailio -f /root/vos_timer/kamailio.cfg.sample" || true
         wait
-        exit $rc' 2>&1
-  echo $? > "$rcfile" ) \
-    | sed -u -E "s/^([0-9]+ passed, [0-9]+ failed)/Debian $rel ($suite) suite: \1/" &
-wait $!
-rc=$(cat "$rcfile" 2>/dev/null || echo 1)
-rm -f "$rcfile"
+        exit $rc' "s/^([0-9]+ passed, [0-9]+ failed)/Debian $rel ($suite) suite: \1/"
+rc=$?
 say "make test exited $rc after $((SECONDS - t0)) s"
 exit "$rc"
