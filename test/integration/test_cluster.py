@@ -105,6 +105,38 @@ def _field(kam, *args):
     return out
 
 
+def _hears(x, y):
+    """Node x lists node y as up."""
+    x.wait_for(lambda: any(n.get("node") == y.name and n.get("up") == "yes"
+                           for n in _field(x, "vos_timer.cluster")), 15,
+               "%s hears %s" % (x.name, y.name))
+
+
+def _copied(a, b, n):
+    """A owns the n calls, answered; B keeps a copy of each."""
+    a.wait_for(lambda: a.stats()["cluster_owned"] == n, 15, "all calls answered on A")
+    b.wait_for(lambda: b.stats()["cluster_passive"] == n, 5, "B keeps a copy of each call")
+
+
+def _kill_a(a, net, link_down=True):
+    """Every process of node A killed (its link down too, unless it comes
+    back at once), the floating address moved to B: the time of the kill."""
+    stop_proc(a.proc, signal.SIGKILL)
+    net.kill_node("A")
+    t_kill = time.time()
+    if link_down:
+        net.node_down("A")
+    net.move_floating("B")
+    return t_kill
+
+
+def _stop(net, *nodes):
+    for k in nodes:
+        if k is not None:
+            k.stop()
+    net.down()
+
+
 def _run_failover(command):
     net = ClusterNet().up()
     wd = workdir("cluster-command" if command else "cluster")
@@ -113,10 +145,8 @@ def _run_failover(command):
     try:
         a = _node(wd, net, "A", timeout_ms)
         b = _node(wd, net, "B", timeout_ms)
-        b.wait_for(lambda: any(n.get("node") == a.name and n.get("up") == "yes"
-                               for n in _field(b, "vos_timer.cluster")), 15, "B hears A")
-        a.wait_for(lambda: any(n.get("node") == b.name and n.get("up") == "yes"
-                               for n in _field(a, "vos_timer.cluster")), 15, "A hears B")
+        _hears(b, a)
+        _hears(a, b)
         calls = {
             "live": _pair(wd, net, "live", N_LIVE, sc.caller(SE, probes_then_bye=8), sc.callee()),
             "dead": _pair(wd, net, "dead", N_DEAD, sc.caller(SE), sc.callee(silent_after=2)),
@@ -149,11 +179,7 @@ def _run_failover(command):
         probes_a = sa["probes_sent"]
 
         # node A dies
-        stop_proc(a.proc, signal.SIGKILL)
-        net.kill_node("A")
-        t_kill = time.time()
-        net.node_down("A")
-        net.move_floating("B")
+        t_kill = _kill_a(a, net)
         if command:
             r = _field(b, "vos_timer.takeover")
             check(r and int(r[0]["adopted"]) == N, "vos_timer.takeover on B: %r" % r)
@@ -229,10 +255,7 @@ def _run_failover(command):
         check(sb["teardown_session_expired"] == N_DEAD and sb["teardown_no_timer_limit"] == N_CAP,
               "B's teardowns: %r" % sb)
     finally:
-        for k in (a, b):
-            if k is not None:
-                k.stop()
-        net.down()
+        _stop(net, a, b)
 
 
 def test_cluster_settings_refused():
@@ -312,17 +335,13 @@ def test_cluster_quick_restart():
     try:
         a = _node(wd, net, "A", timeout_ms, extra=a_db)
         b = _node(wd, net, "B", timeout_ms)
-        b.wait_for(lambda: any(n.get("node") == a.name and n.get("up") == "yes"
-                               for n in _field(b, "vos_timer.cluster")), 15, "B hears A")
+        _hears(b, a)
         calls = {
             "live": _pair(wd, net, "live", n_live, sc.caller(SE, probes_then_bye=6),
                           sc.callee()),
             "capped": _pair(wd, net, "capped", n_cap, sc.caller(), sc.callee()),
         }
-        a.wait_for(lambda: a.stats()["cluster_owned"] == n_live + n_cap, 15,
-                   "all calls answered on A")
-        b.wait_for(lambda: b.stats()["cluster_passive"] == n_live + n_cap, 5,
-                   "B keeps a copy of each call")
+        _copied(a, b, n_live + n_cap)
         answered = {m.header("call-id"): m.ts for m in calls["capped"][0].find(False, "INVITE", 200)}
         time.sleep(2.5)
         # dialog variables reach B only as they were when the INVITE was
@@ -335,10 +354,8 @@ def test_cluster_quick_restart():
         check(n_state_a == n_live + n_cap and n_callid_b == n_live + n_cap and n_state_b == 0,
               "dialog variables: vos_timer_state on A %d, callid on B %d, vos_timer_state "
               "on B %d" % (n_state_a, n_callid_b, n_state_b))
-        stop_proc(a.proc, signal.SIGKILL)
-        net.kill_node("A")
-        t_kill = time.time()
-        net.move_floating("B")
+        # A's machine stays up: its link too
+        t_kill = _kill_a(a, net, link_down=False)
         a = _node(wd, net, "A", timeout_ms, log="kamailio-2.log", extra=a_db)
         t_up = time.time()
         b.wait_log(r"restarted: the calls it owned are orphans", 5, "B sees A restarted")
@@ -377,10 +394,7 @@ def test_cluster_quick_restart():
               and all(-CAP_EARLY_S <= o <= CAP_LATE_S for o in cap_off),
               "capped calls: %r offsets %r" % (cended, cap_off))
     finally:
-        for k in (a, b):
-            if k is not None:
-                k.stop()
-        net.down()
+        _stop(net, a, b)
 
 
 DIALOG_KDMQ = "KDMQ sip:dialog@"     # the dialog module's DMQ requests start so
@@ -407,8 +421,7 @@ def test_cluster_lost_dialog_messages():
     try:
         a = _node(wd, net, "A", TIMEOUT_MS)
         b = _node(wd, net, "B", TIMEOUT_MS)
-        b.wait_for(lambda: any(n.get("node") == a.name and n.get("up") == "yes"
-                               for n in _field(b, "vos_timer.cluster")), 15, "B hears A")
+        _hears(b, a)
         subprocess.run(["ip", "netns", "exec", net.ns["B"], "nft", "-f", "-"], input=rules,
                        text=True, check=True, capture_output=True)
         calls = {
@@ -416,10 +429,7 @@ def test_cluster_lost_dialog_messages():
                           sc.callee()),
             "capped": _pair(wd, net, "capped", n_cap, sc.caller(), sc.callee()),
         }
-        a.wait_for(lambda: a.stats()["cluster_owned"] == n_live + n_cap, 15,
-                   "all calls answered on A")
-        b.wait_for(lambda: b.stats()["cluster_passive"] == n_live + n_cap, 5,
-                   "B keeps a copy of each call")
+        _copied(a, b, n_live + n_cap)
         # tm's retransmissions of the lost messages are over (fr_timer 1 s)
         time.sleep(FR + 1.0)
         out = subprocess.run(["ip", "netns", "exec", net.ns["B"], "nft", "list", "table",
@@ -434,10 +444,7 @@ def test_cluster_lost_dialog_messages():
                    "B's replicas confirmed")
         asked = b.log().count("asking the owners again")
         resent = a.log().count("dialog sent again to")
-        stop_proc(a.proc, signal.SIGKILL)
-        net.kill_node("A")
-        net.node_down("A")
-        net.move_floating("B")
+        _kill_a(a, net)
         b.wait_for(lambda: b.stats()["cluster_adopted"] == n_live + n_cap, 10,
                    "B adopts every call")
         check("not adopted" not in b.log(), "B could not adopt a call:\n" + b.log_tail())
@@ -453,10 +460,7 @@ def test_cluster_lost_dialog_messages():
         check(live_cut == 0 and len(cended) == n_cap and cone == 0,
               "after the takeover: %d live calls cut, capped %r" % (live_cut, cended))
     finally:
-        for k in (a, b):
-            if k is not None:
-                k.stop()
-        net.down()
+        _stop(net, a, b)
 
 
 def test_cluster_failover():
