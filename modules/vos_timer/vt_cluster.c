@@ -121,17 +121,6 @@ int vt_cluster_on(void)
 	return vt_cl != NULL;
 }
 
-/* FNV-1a (Fowler, Noll and Vo's public-domain hash), as the store's */
-static uint32_t hash_callid(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for(i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
-}
-
 static vt_cm_str_t node_name(int i)
 {
 	vt_cm_str_t n = {vt_cl->nodes[i].name, vt_cl->nodes[i].len};
@@ -310,7 +299,7 @@ static vt_copy_t *put_locked(vt_dlg_key_t key, const char *callid,
 		size_t callid_len, const char *state, size_t state_len, int owner,
 		uint32_t gen, uint64_t now_ms)
 {
-	uint32_t h = hash_callid(callid, callid_len);
+	uint32_t h = vt_store_callid_hash(callid, callid_len);
 	vt_copy_t **l = find_link_locked(key, callid, callid_len, h);
 	vt_copy_t *c;
 
@@ -429,8 +418,8 @@ void vt_cluster_ended(vt_dlg_key_t key, const str *callid)
 	if(vt_cl == NULL)
 		return;
 	lock_get(&vt_cl->lock);
-	l = find_link_locked(
-			key, callid->s, callid->len, hash_callid(callid->s, callid->len));
+	l = find_link_locked(key, callid->s, callid->len,
+			vt_store_callid_hash(callid->s, callid->len));
 	if(l != NULL) {
 		ours = (*l)->owner == VT_NODE_SELF;
 		unlink_locked(l);
@@ -473,7 +462,7 @@ static void apply_own_locked(
 		const vt_cm_call_t *c, uint64_t now_ms, int *release, int *resend)
 {
 	vt_dlg_key_t key = {c->h_entry, c->h_id};
-	uint32_t h = hash_callid(c->callid.s, c->callid.len);
+	uint32_t h = vt_store_callid_hash(c->callid.s, c->callid.len);
 	vt_copy_t **l = find_link_locked(key, c->callid.s, c->callid.len, h);
 	vt_cm_str_t self = node_name(VT_NODE_SELF);
 	vt_cm_str_t cur;
@@ -522,7 +511,7 @@ static int owned_locked(const vt_cm_call_t *c)
 {
 	vt_dlg_key_t key = {c->h_entry, c->h_id};
 	vt_copy_t **l = find_link_locked(key, c->callid.s, c->callid.len,
-			hash_callid(c->callid.s, c->callid.len));
+			vt_store_callid_hash(c->callid.s, c->callid.len));
 
 	return l != NULL && (*l)->owner == VT_NODE_SELF;
 }
@@ -531,7 +520,7 @@ static void apply_end_locked(const vt_cm_call_t *c)
 {
 	vt_dlg_key_t key = {c->h_entry, c->h_id};
 	vt_copy_t **l = find_link_locked(key, c->callid.s, c->callid.len,
-			hash_callid(c->callid.s, c->callid.len));
+			vt_store_callid_hash(c->callid.s, c->callid.len));
 
 	if(l != NULL && (*l)->owner != VT_NODE_SELF)
 		unlink_locked(l);
@@ -741,7 +730,7 @@ static int adopt(vt_pick_f want, void *arg, const char *why)
 				/* its dialog is gone (or cannot be watched): forget it */
 				lock_get(&vt_cl->lock);
 				l = find_link_locked(batch[i].key, callid.s, callid.len,
-						hash_callid(callid.s, callid.len));
+						vt_store_callid_hash(callid.s, callid.len));
 				if(l != NULL && (*l)->owner == VT_NODE_SELF)
 					unlink_locked(l);
 				lock_release(&vt_cl->lock);
@@ -908,7 +897,7 @@ static void sweep(uint64_t now_ms)
 		ours = 0;
 		lock_get(&vt_cl->lock);
 		l = find_link_locked(cand[i].l.key, callid.s, callid.len,
-				hash_callid(callid.s, callid.len));
+				vt_store_callid_hash(callid.s, callid.len));
 		if(l != NULL && p == VT_DP_CONFIRMED) {
 			(*l)->flags |= VT_CP_CONFIRMED;
 			(*l)->checked_ms = now_ms;
@@ -1000,7 +989,7 @@ int vt_cluster_owner(
 
 	if(vt_cl == NULL || size <= 0)
 		return 0;
-	h = hash_callid(callid->s, callid->len);
+	h = vt_store_callid_hash(callid->s, callid->len);
 	lock_get(&vt_cl->lock);
 	for(c = vt_cl->slots[h & (VT_CL_HASH - 1)]; c != NULL; c = c->next)
 		if(c->hash == h && c->callid_len == callid->len

@@ -130,10 +130,10 @@ static vt_call_t **find_link_locked(vt_dlg_key_t key)
 }
 
 /* FNV-1a over the Call-ID (Fowler, Noll and Vo's public-domain hash). */
-static uint32_t callid_hash(const char *s, int len)
+uint32_t vt_store_callid_hash(const char *s, size_t len)
 {
 	uint32_t h = 2166136261u;
-	int i;
+	size_t i;
 
 	for(i = 0; i < len; i++) {
 		h ^= (unsigned char)s[i];
@@ -157,7 +157,7 @@ static vt_call_t *same_callid_locked(
 /* Under lock: the first record (newest linked) with this Call-ID. */
 static vt_call_t *find_callid_locked(const str *callid)
 {
-	uint32_t h = callid_hash(callid->s, callid->len);
+	uint32_t h = vt_store_callid_hash(callid->s, callid->len);
 
 	return same_callid_locked(
 			vt_store->by_callid[h & (VT_HASH_SIZE - 1)], h, callid);
@@ -177,7 +177,7 @@ static vt_call_t *call_alloc(const str *callid)
 	memset(c, 0, offsetof(vt_call_t, strs));
 	vt_heap_node_clear(&c->hn);
 	c->callid_len = (unsigned short)callid->len;
-	c->callid_hash = callid_hash(callid->s, callid->len);
+	c->callid_hash = vt_store_callid_hash(callid->s, callid->len);
 	memcpy(c->strs, callid->s, callid->len);
 	return c;
 }
@@ -770,7 +770,7 @@ int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, const str *callid,
 	if(callid == NULL)
 		return vt_store_list(now_ms, min_age_ms, 0, 0, out);
 	/* One Call-ID: a few records at most; count, then copy. */
-	h = callid_hash(callid->s, callid->len);
+	h = vt_store_callid_hash(callid->s, callid->len);
 	head = &vt_store->by_callid[h & (VT_HASH_SIZE - 1)];
 	for(;;) {
 		need = 0;

@@ -17,6 +17,7 @@
 #ifndef VT_STORE_H
 #define VT_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../../core/str.h"
@@ -110,6 +111,10 @@ typedef enum vt_sr
 	VT_SR_DONE = 1,	   /* done */
 	VT_SR_EXISTS = 2   /* already managed: nothing changed */
 } vt_sr_t;
+
+/* The hash of a Call-ID both the store and the cluster table index calls
+ * by (FNV-1a). */
+uint32_t vt_store_callid_hash(const char *s, size_t len);
 
 int vt_store_init(void);
 void vt_store_destroy(void);
