@@ -797,7 +797,8 @@ static void check_nodes_locked(uint64_t now_ms)
 		vt_node_t *n = &vt_cl->nodes[i];
 		if(i == VT_NODE_PREV || !n->used || !n->up)
 			continue;
-		if(now_ms - n->heard_ms > (uint64_t)vt_cluster_timeout_ms) {
+		if(vt_cm_node_gone(
+				   now_ms, n->heard_ms, (uint64_t)vt_cluster_timeout_ms)) {
 			n->up = 0;
 			LM_NOTICE("node %s gone: no heartbeat for %llu ms, its %u "
 					  "calls are orphans\n",
@@ -872,9 +873,10 @@ static void sweep(uint64_t now_ms)
 		for(c = vt_cl->slots[vt_cl->sweep_slot]; c != NULL && n < VT_CL_BATCH;
 				c = c->next) {
 			if(c->owner == VT_NODE_PREV
-					|| now_ms - c->seen_ms < VT_CL_CHECK_AGE_MS
+					|| vt_ms_since(now_ms, c->seen_ms) < VT_CL_CHECK_AGE_MS
 					|| ((c->flags & VT_CP_CONFIRMED)
-							&& now_ms - c->checked_ms < VT_CL_RECHECK_MS))
+							&& vt_ms_since(now_ms, c->checked_ms)
+									   < VT_CL_RECHECK_MS))
 				continue;
 			cand[n].l.key = c->key;
 			cand[n].l.callid_len = c->callid_len;
@@ -884,7 +886,7 @@ static void sweep(uint64_t now_ms)
 			memcpy(cand[n].l.mem, c->data, c->callid_len);
 			cand[n].owner_up =
 					c->owner != VT_NODE_SELF && vt_cl->nodes[c->owner].up;
-			cand[n].age_ms = now_ms - c->seen_ms;
+			cand[n].age_ms = vt_ms_since(now_ms, c->seen_ms);
 			n++;
 		}
 	}
@@ -1022,9 +1024,10 @@ int vt_cluster_node(int i, vt_node_view_t *out)
 					i == VT_NODE_PREV ? " (before restart)" : "");
 			out->self = i == VT_NODE_SELF;
 			out->up = i == VT_NODE_SELF || n->up;
-			out->heard_ms_ago = i == VT_NODE_SELF || n->heard_ms == 0
-										? -1
-										: (int64_t)(now_ms - n->heard_ms);
+			out->heard_ms_ago =
+					i == VT_NODE_SELF || n->heard_ms == 0
+							? -1
+							: (int64_t)vt_ms_since(now_ms, n->heard_ms);
 			out->owns = n->owns;
 			lock_release(&vt_cl->lock);
 			return i + 1;

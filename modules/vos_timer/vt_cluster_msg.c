@@ -254,3 +254,8 @@ int vt_cm_is_adopter(const vt_cm_str_t *self, const vt_cm_str_t *up, int n)
 			return 0;
 	return 1;
 }
+
+int vt_cm_node_gone(uint64_t now_ms, uint64_t heard_ms, uint64_t timeout_ms)
+{
+	return now_ms > heard_ms && now_ms - heard_ms > timeout_ms;
+}

@@ -116,4 +116,9 @@ int vt_cm_claim_wins(uint32_t gen_a, const vt_cm_str_t *owner_a, uint32_t gen_b,
  * node's calls: the smallest name. 1 when self is that node. */
 int vt_cm_is_adopter(const vt_cm_str_t *self, const vt_cm_str_t *up, int n);
 
+/* Is a node last heard at heard_ms gone at now_ms (silent for more than
+ * timeout_ms)? A heartbeat heard after now_ms was read (another process
+ * took it meanwhile) is no silence. */
+int vt_cm_node_gone(uint64_t now_ms, uint64_t heard_ms, uint64_t timeout_ms);
+
 #endif

@@ -258,6 +258,20 @@ START_TEST(test_adopter)
 }
 END_TEST
 
+/* A heartbeat taken by a DMQ worker after the deadline process read its
+ * clock is newer than "now": the node is not silent (the subtraction
+ * wrapped to 2^64 - 3 ms and the node was declared gone: both nodes then
+ * owned its calls). */
+START_TEST(test_node_gone)
+{
+	ck_assert_int_eq(vt_cm_node_gone(10000, 5000, 5000), 0);
+	ck_assert_int_eq(vt_cm_node_gone(10001, 5000, 5000), 1);
+	ck_assert_int_eq(vt_cm_node_gone(10000, 10000, 5000), 0);
+	ck_assert_int_eq(vt_cm_node_gone(10000, 10003, 5000), 0);
+	ck_assert_int_eq(vt_cm_node_gone(0, UINT64_MAX, 5000), 0);
+}
+END_TEST
+
 Suite *cluster_msg_suite(void)
 {
 	Suite *s = suite_create("cluster_msg");
@@ -268,6 +282,7 @@ Suite *cluster_msg_suite(void)
 	tcase_add_test(tc, test_malformed_refused);
 	tcase_add_test(tc, test_claims);
 	tcase_add_test(tc, test_adopter);
+	tcase_add_test(tc, test_node_gone);
 	suite_add_tcase(s, tc);
 	return s;
 }
