@@ -79,3 +79,47 @@ uint32_t vt_peak_add(vt_peak_t *pk, uint64_t now_ms)
 		pk->peak = pk->count;
 	return pk->peak;
 }
+
+void vt_late_init(vt_late_t *l, uint64_t now_ms)
+{
+	l->since_ms = now_ms;
+	l->warned_ms = 0;
+	l->jobs = 0;
+	l->probes = 0;
+	l->worst_ms = 0;
+}
+
+int vt_late_note(vt_late_t *l, uint64_t late_ms, unsigned int probes)
+{
+	if(late_ms <= VT_LATE_MS)
+		return 0;
+	if(l->jobs < UINT32_MAX)
+		l->jobs++;
+	l->probes =
+			probes > UINT32_MAX - l->probes ? UINT32_MAX : l->probes + probes;
+	if(late_ms > l->worst_ms)
+		l->worst_ms = late_ms;
+	return 1;
+}
+
+int vt_late_warn_due(const vt_late_t *l, uint64_t now_ms)
+{
+	return l->jobs > 0
+		   && (l->warned_ms == 0
+				   || now_ms - l->warned_ms >= VT_LATE_WARN_EVERY_MS);
+}
+
+unsigned int vt_late_span_s(const vt_late_t *l, uint64_t now_ms)
+{
+	return now_ms > l->since_ms ? (unsigned int)((now_ms - l->since_ms) / 1000)
+								: 0;
+}
+
+void vt_late_warned(vt_late_t *l, uint64_t now_ms)
+{
+	l->since_ms = now_ms;
+	l->warned_ms = now_ms;
+	l->jobs = 0;
+	l->probes = 0;
+	l->worst_ms = 0;
+}

@@ -41,4 +41,30 @@ typedef struct vt_peak
 /* Count one event at now_ms (non-decreasing); returns the peak. */
 uint32_t vt_peak_add(vt_peak_t *pk, uint64_t now_ms);
 
+/* Late work of the deadline process, summed for a warning at most once
+ * per VT_LATE_WARN_EVERY_MS: work started more than VT_LATE_MS after its
+ * time is late. */
+#define VT_LATE_MS 100
+#define VT_LATE_WARN_EVERY_MS 60000
+typedef struct vt_late
+{
+	uint64_t since_ms;	/* start of the span summed (the last warning) */
+	uint64_t warned_ms; /* the last warning, 0: never */
+	uint32_t jobs;		/* late deadlines in the span */
+	uint32_t probes;	/* probe requests (legs) among them */
+	uint64_t worst_ms;	/* the latest of them */
+} vt_late_t;
+
+void vt_late_init(vt_late_t *l, uint64_t now_ms);
+/* A deadline's work started late_ms after its time; probes: the probe
+ * requests it sends (0 for other work). 1 if that is late. */
+int vt_late_note(vt_late_t *l, uint64_t late_ms, unsigned int probes);
+/* 1 when a warning is due at now_ms: late work in the span, and the last
+ * warning VT_LATE_WARN_EVERY_MS ago or none yet. */
+int vt_late_warn_due(const vt_late_t *l, uint64_t now_ms);
+/* The span's length in whole seconds (for the warning's text). */
+unsigned int vt_late_span_s(const vt_late_t *l, uint64_t now_ms);
+/* The warning was logged: a new span starts at now_ms. */
+void vt_late_warned(vt_late_t *l, uint64_t now_ms);
+
 #endif

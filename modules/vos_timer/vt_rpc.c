@@ -74,8 +74,9 @@ static void vt_rpc_stats(rpc_t *rpc, void *ctx)
 			(int)vt_stats_teardowns(VT_REASON_NO_TIMER_LIMIT), "teardown_admin",
 			(int)vt_stats_teardowns(VT_REASON_ADMIN));
 	vt_stats_lateness_summary(&p50, &p99, &max);
-	rpc->struct_add(h, "ddddd", "lateness_p50_ms", (int)p50, "lateness_p99_ms",
-			(int)p99, "lateness_max_ms", (int)max, "probes_peak_100ms",
+	rpc->struct_add(h, "dddddd", "lateness_p50_ms", (int)p50, "lateness_p99_ms",
+			(int)p99, "lateness_max_ms", (int)max, "probes_late",
+			(int)vt_stats_probes_late_total(), "probes_peak_100ms",
 			(int)vt_stats_probes_peak(), "restored", (int)c.restored);
 	vt_cluster_counts(&cc);
 	vt_cluster_self(&self);

@@ -22,6 +22,7 @@
 static counter_handle_t vt_cnt_teardown[VT_REASON__COUNT];
 static counter_handle_t vt_cnt_probe[VT_PS__COUNT];
 static counter_handle_t vt_cnt_late[VT_HIST_BUCKETS];
+static counter_handle_t vt_cnt_probes_late;
 
 /* Written by the timer process only (it runs the deadlines and sends the
  * probes), read by any: plain aligned words. */
@@ -115,6 +116,8 @@ static counter_def_t vt_counter_defs[] = {
 				"probes answered with a code that confirms the leg"},
 		{&vt_cnt_probe[VT_PS_FAILED], "probes_failed", 0, 0, 0,
 				"probes answered 408 or 481, timed out, or not sendable"},
+		{&vt_cnt_probes_late, "probes_late", 0, 0, 0,
+				"probe requests sent more than 100 ms after their time"},
 		{0, "probes_peak_100ms", 0, shm_gauge, (void *)1,
 				"most probes sent in any 100 ms slice since start-up"},
 		{0, "lateness_max_ms", 0, shm_gauge, (void *)0,
@@ -212,6 +215,16 @@ void vt_stats_probe(vt_probe_stat_t what)
 		if(peak > vt_sshm->probes_peak_100ms)
 			vt_sshm->probes_peak_100ms = peak;
 	}
+}
+
+void vt_stats_probes_late(unsigned int n)
+{
+	counter_add(vt_cnt_probes_late, (int)n);
+}
+
+long vt_stats_probes_late_total(void)
+{
+	return counter_get_val(vt_cnt_probes_late);
 }
 
 long vt_stats_probes(vt_probe_stat_t what)

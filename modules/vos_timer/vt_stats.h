@@ -36,6 +36,10 @@ void vt_stats_destroy(void);
 void vt_stats_lateness(uint64_t late_ms);
 /* p50 and p99 (bucket upper bounds, -1: no samples) and max, in ms. */
 void vt_stats_lateness_summary(long *p50, long *p99, long *max);
+/* The deadline process: n probe requests went out more than VT_LATE_MS
+ * after their time (it fell behind). */
+void vt_stats_probes_late(unsigned int n);
+long vt_stats_probes_late_total(void);
 /* Most probes sent in any 100 ms slice since start-up. */
 long vt_stats_probes_peak(void);
 

@@ -60,12 +60,38 @@ typedef struct vt_store
 {
 	gen_lock_t lock;
 	vt_heap_t heap;
+	/* The deadline process sleeps until wake_at (0: it is awake, taking
+	 * work), and never before wake_floor (see vt_store_plan_sleep()). */
+	uint64_t wake_at;
+	uint64_t wake_floor;
 	vt_store_counts_t counts;
 	vt_call_t *slots[VT_HASH_SIZE];		/* by dialog key */
 	vt_call_t *by_callid[VT_HASH_SIZE]; /* by Call-ID: show, hangup */
 } vt_store_t;
 
 static vt_store_t *vt_store = NULL;
+static vt_store_wake_f *vt_store_waker = NULL;
+/* Set under the lock when a deadline earlier than the deadline process's
+ * wake-up was armed; acted on once the lock is released (this process's
+ * own flag). */
+static int vt_wake_needed = 0;
+
+void vt_store_set_waker(vt_store_wake_f *f)
+{
+	vt_store_waker = f;
+}
+
+/* Every public function releases the store lock here: the wake-up of the
+ * deadline process (a pipe write) is done outside the lock. */
+static void store_unlock(void)
+{
+	int wake = vt_wake_needed;
+
+	vt_wake_needed = 0;
+	lock_release(&vt_store->lock);
+	if(wake && vt_store_waker != NULL)
+		vt_store_waker();
+}
 
 /* The record a heap node lives in. */
 static vt_call_t *call_of_node(vt_heap_node_t *node)
@@ -210,8 +236,21 @@ static void rearm_locked(vt_call_t *c)
 {
 	if(vt_heap_node_armed(&c->hn))
 		vt_heap_remove(&vt_store->heap, &c->hn);
-	if(c->pol.next_ms != VT_NO_DEADLINE)
-		vt_heap_insert(&vt_store->heap, &c->hn, c->pol.next_ms);
+	if(c->pol.next_ms == VT_NO_DEADLINE)
+		return;
+	vt_heap_insert(&vt_store->heap, &c->hn, c->pol.next_ms);
+	if(c->pol.next_ms < vt_store->wake_at) {
+		/* earlier than the sleeping deadline process wakes: wake it, but
+		 * not before its floor (it wakes then anyway) */
+		uint64_t t = c->pol.next_ms > vt_store->wake_floor
+							 ? c->pol.next_ms
+							 : vt_store->wake_floor;
+
+		if(t < vt_store->wake_at) {
+			vt_store->wake_at = t;
+			vt_wake_needed = 1;
+		}
+	}
 }
 
 /* Link a new record (built outside the lock) unless its call is already
@@ -224,7 +263,7 @@ static vt_sr_t insert_new(vt_call_t *c, int restored)
 	lock_get(&vt_store->lock);
 	link = find_link_locked(c->key);
 	if(*link != NULL) {
-		lock_release(&vt_store->lock);
+		store_unlock();
 		shm_free(c);
 		return VT_SR_EXISTS;
 	}
@@ -236,7 +275,7 @@ static vt_sr_t insert_new(vt_call_t *c, int restored)
 	rearm_locked(c);
 	if(restored)
 		vt_store->counts.restored++;
-	lock_release(&vt_store->lock);
+	store_unlock();
 	return VT_SR_DONE;
 }
 
@@ -282,7 +321,7 @@ vt_sr_t vt_store_answered(
 		answer_locked(c, ans, now_ms);
 		ret = VT_SR_DONE;
 	}
-	lock_release(&vt_store->lock);
+	store_unlock();
 	return ret;
 }
 
@@ -307,7 +346,7 @@ vt_sr_t vt_store_persist_facts(vt_dlg_key_t key, uint64_t now_ms,
 		out->refresher = c->refresher;
 		ret = VT_SR_DONE;
 	}
-	lock_release(&vt_store->lock);
+	store_unlock();
 	return ret;
 }
 
@@ -366,7 +405,7 @@ vt_sr_t vt_store_release(vt_dlg_key_t key)
 		unlink_free_locked(link);
 		ret = VT_SR_DONE;
 	}
-	lock_release(&vt_store->lock);
+	store_unlock();
 	return ret;
 }
 
@@ -384,7 +423,7 @@ vt_sr_t vt_store_teardown_hold(vt_dlg_key_t key, void *dlg)
 		c->bye_busy = 1;
 		ret = VT_SR_DONE;
 	}
-	lock_release(&vt_store->lock);
+	store_unlock();
 	return ret;
 }
 
@@ -412,7 +451,7 @@ void vt_store_bye_sent(vt_dlg_key_t key, unsigned int legs)
 	c = *find_link_locked(key);
 	if(c != NULL && c->held != NULL)
 		c->bye_pending |= (uint8_t)legs;
-	lock_release(&vt_store->lock);
+	store_unlock();
 }
 
 void *vt_store_bye_done(vt_dlg_key_t key, unsigned int leg, int again)
@@ -428,7 +467,7 @@ void *vt_store_bye_done(vt_dlg_key_t key, unsigned int leg, int again)
 			(*link)->bye_retry |= (uint8_t)leg;
 		dlg = settle_locked(link);
 	}
-	lock_release(&vt_store->lock);
+	store_unlock();
 	return dlg;
 }
 
@@ -443,7 +482,7 @@ void *vt_store_teardown_settle(vt_dlg_key_t key)
 		(*link)->bye_busy = 0;
 		dlg = settle_locked(link);
 	}
-	lock_release(&vt_store->lock);
+	store_unlock();
 	return dlg;
 }
 
@@ -484,31 +523,27 @@ static void view_fill_locked(
 	v->lead_ms = c->pol.lead_ms;
 }
 
-static int job_fill_locked(vt_job_t *job, const vt_call_t *c, vt_action_t act,
-		vt_reason_t reason, uint64_t now_ms)
+/* Fill a job for c; its Call-ID is copied to dst (callid_len + 1 bytes),
+ * which becomes job->callid. */
+static void job_fill_locked(vt_job_t *job, const vt_call_t *c, vt_action_t act,
+		vt_reason_t reason, uint64_t now_ms, char *dst)
 {
 	size_t n = (size_t)c->callid_len;
 
 	memset(job, 0, sizeof(*job));
-	job->mem = pkg_malloc(n + 1);
-	if(job->mem == NULL) {
-		PKG_MEM_ERROR;
-		return -1;
-	}
-	memcpy(job->mem, c->strs, n);
-	job->mem[n] = '\0';
+	memcpy(dst, c->strs, n);
+	dst[n] = '\0';
 	job->action = act;
 	job->reason = reason;
 	job->probe_method = c->pol.params.probe_method;
 	job->callee_cseq_known = (c->flags & VT_F_CALLEE_CSEQ) != 0;
 	job->key = c->key;
-	job->callid.s = job->mem;
+	job->callid.s = dst;
 	job->callid.len = c->callid_len;
 	if(act == VT_ACT_TEARDOWN) {
 		view_fill_locked(&job->view, c, now_ms);
 		job->view.callid = job->callid;
 	}
-	return 0;
 }
 
 void vt_store_job_clean(vt_job_t *job)
@@ -518,59 +553,35 @@ void vt_store_job_clean(vt_job_t *job)
 	memset(job, 0, sizeof(*job));
 }
 
-vt_sr_t vt_store_next_due(uint64_t now_ms, vt_job_t *job)
+int vt_store_take_due(
+		uint64_t now_ms, vt_job_t *jobs, int max, char *buf, size_t size)
 {
-	uint64_t due;
-	vt_heap_node_t *n;
+	vt_heap_node_t *nd;
 	vt_call_t *c;
 	vt_decision_t d;
-	vt_sr_t ret = VT_SR_NONE;
+	vt_job_t *job;
+	size_t used = 0;
+	uint64_t due;
+	int n = 0;
 
 	lock_get(&vt_store->lock);
-	while((n = vt_heap_min(&vt_store->heap)) != NULL
-			&& n->deadline_ms <= now_ms) {
-		c = call_of_node(n);
-		due = n->deadline_ms;
-		vt_heap_remove(&vt_store->heap, n);
+	vt_store->wake_at = 0; /* awake: arming needs no wake-up */
+	while(n < max && (nd = vt_heap_min(&vt_store->heap)) != NULL
+			&& nd->deadline_ms <= now_ms) {
+		c = call_of_node(nd);
+		if(used + c->callid_len + 1 > size)
+			break; /* stays due: the next batch takes it */
+		due = nd->deadline_ms;
+		vt_heap_remove(&vt_store->heap, nd);
 		count_locked(c, -1);
 		d = vt_policy_on_deadline(&c->pol, now_ms);
 		count_locked(c, +1);
 		rearm_locked(c);
 		if(d.action == VT_ACT_NONE)
 			continue;
-		if(job_fill_locked(job, c, d.action, d.reason, now_ms) < 0) {
-			/* Out of pkg memory: the action is lost, not the call - its
-			 * next deadline is armed. Probes not sent are unanswered, not
-			 * pending (or no later round would probe those legs again);
-			 * a record to forget goes all the same. */
-			LM_ERR("call-id [%.*s]: cannot run %s now\n", c->callid_len,
-					c->strs, vt_action_name(d.action));
-			if(d.action == VT_ACT_PROBE) {
-				count_locked(c, -1);
-				if(d.legs & VT_LEG_CALLER)
-					vt_policy_probe_result(
-							&c->pol, VT_LEG_CALLER, VT_PROBE_UNSENT, now_ms);
-				if(d.legs & VT_LEG_CALLEE)
-					vt_policy_probe_result(
-							&c->pol, VT_LEG_CALLEE, VT_PROBE_UNSENT, now_ms);
-				count_locked(c, +1);
-				rearm_locked(c);
-			} else if(d.action == VT_ACT_FORGET) {
-				/* a held dialog reference must still go back: a job
-				 * without strings carries it */
-				void *held = c->held;
-
-				unlink_free_locked(find_link_locked(c->key));
-				if(held != NULL) {
-					memset(job, 0, sizeof(*job));
-					job->action = VT_ACT_FORGET;
-					job->held = held;
-					ret = VT_SR_DONE;
-					break;
-				}
-			}
-			continue;
-		}
+		job = &jobs[n++];
+		job_fill_locked(job, c, d.action, d.reason, now_ms, buf + used);
+		used += c->callid_len + 1;
 		job->legs = d.legs;
 		job->due_ms = due;
 		job->held = c->held;
@@ -586,11 +597,25 @@ vt_sr_t vt_store_next_due(uint64_t now_ms, vt_job_t *job)
 		}
 		if(d.action == VT_ACT_FORGET)
 			unlink_free_locked(find_link_locked(c->key));
-		ret = VT_SR_DONE;
-		break;
 	}
-	lock_release(&vt_store->lock);
-	return ret;
+	store_unlock();
+	return n;
+}
+
+uint64_t vt_store_plan_sleep(uint64_t floor_ms)
+{
+	vt_heap_node_t *nd;
+	uint64_t at;
+
+	lock_get(&vt_store->lock);
+	nd = vt_heap_min(&vt_store->heap);
+	at = nd != NULL ? nd->deadline_ms : VT_NO_DEADLINE;
+	if(at < floor_ms)
+		at = floor_ms;
+	vt_store->wake_floor = floor_ms;
+	vt_store->wake_at = at;
+	store_unlock();
+	return at;
 }
 
 typedef enum vt_call_event
@@ -627,7 +652,7 @@ static vt_sr_t call_event(vt_dlg_key_t key, vt_call_event_t ev,
 		count_locked(c, +1);
 		rearm_locked(c);
 	}
-	lock_release(&vt_store->lock);
+	store_unlock();
 	return c != NULL ? VT_SR_DONE : VT_SR_NONE;
 }
 
@@ -658,7 +683,7 @@ static int set_flag(vt_dlg_key_t key, uint8_t flag)
 		c->flags |= flag;
 		first = 1;
 	}
-	lock_release(&vt_store->lock);
+	store_unlock();
 	return first;
 }
 
@@ -678,6 +703,7 @@ vt_sr_t vt_store_hangup(
 	vt_call_t *c;
 	vt_action_t act;
 	vt_sr_t ret;
+	char *mem;
 
 	lock_get(&vt_store->lock);
 	/* The first record with this Call-ID is the call: another dialog that
@@ -689,9 +715,12 @@ vt_sr_t vt_store_hangup(
 		ret = VT_SR_EARLY; /* the dialog module cannot end it */
 	else if(c->pol.state == VT_ST_TEARDOWN)
 		ret = VT_SR_ENDING;
-	else if(job_fill_locked(job, c, VT_ACT_TEARDOWN, reason, now_ms) < 0)
+	else if((mem = pkg_malloc((size_t)c->callid_len + 1)) == NULL) {
+		PKG_MEM_ERROR;
 		ret = VT_SR_NOMEM; /* nothing changed: the caller may try again */
-	else {
+	} else {
+		job_fill_locked(job, c, VT_ACT_TEARDOWN, reason, now_ms, mem);
+		job->mem = mem;
 		count_locked(c, -1);
 		act = vt_policy_hangup_now(&c->pol, reason, now_ms);
 		count_locked(c, +1);
@@ -702,7 +731,7 @@ vt_sr_t vt_store_hangup(
 			ret = VT_SR_ENDING;
 		}
 	}
-	lock_release(&vt_store->lock);
+	store_unlock();
 	return ret;
 }
 
@@ -710,7 +739,7 @@ void vt_store_counts(vt_store_counts_t *out)
 {
 	lock_get(&vt_store->lock);
 	*out = vt_store->counts;
-	lock_release(&vt_store->lock);
+	store_unlock();
 }
 
 /* Under lock: append a copy of c to v (room checked by the caller).
@@ -780,7 +809,7 @@ int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, const str *callid,
 			need++;
 		if(need <= cap)
 			break;
-		lock_release(&vt_store->lock);
+		store_unlock();
 		if(view_grow(&v, &cap, need) < 0)
 			return views_out(v, n, 1, out);
 	}
@@ -788,7 +817,7 @@ int vt_store_views(uint64_t now_ms, uint64_t min_age_ms, const str *callid,
 			c = same_callid_locked(c->cnext, h, callid))
 		if(age_locked(c, now_ms) >= min_age_ms)
 			failed = view_add_locked(v, &n, c, now_ms) < 0;
-	lock_release(&vt_store->lock);
+	store_unlock();
 	return views_out(v, n, failed, out);
 }
 
@@ -818,7 +847,7 @@ int vt_store_list(uint64_t now_ms, uint64_t min_age_ms, unsigned int offset,
 			for(c = vt_store->slots[i]; c; c = c->hnext)
 				need++;
 			if(n + need > cap) {
-				lock_release(&vt_store->lock);
+				store_unlock();
 				if(view_grow(&v, &cap, n + need) < 0)
 					return views_out(v, n, 1, out);
 				lock_get(&vt_store->lock);
@@ -835,7 +864,7 @@ int vt_store_list(uint64_t now_ms, uint64_t min_age_ms, unsigned int offset,
 					failed = view_add_locked(v, &n, c, now_ms) < 0;
 			}
 		}
-		lock_release(&vt_store->lock);
+		store_unlock();
 	}
 	return views_out(v, n, failed, out);
 }

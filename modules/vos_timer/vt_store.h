@@ -61,8 +61,10 @@ const char *vt_view_leg_state(const vt_call_view_t *v, unsigned int leg);
 /* Why the next deadline ends the call, or "none" when it does not. */
 const char *vt_view_next_reason(const vt_call_view_t *v);
 
-/* Work for the timer process, copied out of a record under the lock. The
- * strings live in one pkg block (vt_store_job_clean() frees it). */
+/* Work for the timer process, copied out of a record under the lock. Its
+ * Call-ID lives in the caller's buffer (vt_store_take_due()) or in a pkg
+ * block of its own, mem (vt_store_hangup(); vt_store_job_clean() frees
+ * it). */
 typedef struct vt_job
 {
 	vt_action_t action;
@@ -187,9 +189,23 @@ void *vt_store_bye_done(vt_dlg_key_t key, unsigned int leg, int again);
 /* The process sending BYEs for the call is done with it. */
 void *vt_store_teardown_settle(vt_dlg_key_t key);
 
-/* Pop the earliest deadline that is due, let the policy decide, re-arm, and
- * copy out the resulting job. DONE (*job filled), or NONE (nothing due). */
-vt_sr_t vt_store_next_due(uint64_t now_ms, vt_job_t *job);
+/* The deadline process takes the work that is due, in deadline order, in
+ * one hold of the lock: each deadline due at now_ms is popped, the policy
+ * decides, the call is re-armed, and the resulting job (if any) is copied
+ * to jobs[], its Call-ID into buf (size bytes). Stops at max jobs or when
+ * the next Call-ID does not fit: what is left stays due. No allocation.
+ * Returns the number of jobs (0: nothing due). Marks the process awake:
+ * arming a deadline wakes nobody until vt_store_plan_sleep(). */
+int vt_store_take_due(
+		uint64_t now_ms, vt_job_t *jobs, int max, char *buf, size_t size);
+/* The deadline process is going to sleep: until the earliest deadline, but
+ * not before floor_ms (returned; VT_NO_DEADLINE: nothing armed). From now
+ * on, arming a deadline earlier than that calls the waker (outside the
+ * lock), at most once per such deadline. */
+uint64_t vt_store_plan_sleep(uint64_t floor_ms);
+typedef void vt_store_wake_f(void);
+/* Before the fork: how a process wakes the sleeping deadline process. */
+void vt_store_set_waker(vt_store_wake_f *f);
 void vt_store_job_clean(vt_job_t *job);
 
 /* Start an operator teardown of the call with this Call-ID (the first

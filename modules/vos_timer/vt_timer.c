@@ -6,21 +6,51 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 /*
- * vos_timer: timer process. The loop only pops what is due and dispatches
- * it; what a deadline means is decided in vt_policy.c.
+ * vos_timer: the deadline process. The loop only takes what is due and
+ * dispatches it; what a deadline means is decided in vt_policy.c.
+ *
+ * It sleeps until the earliest deadline (poll() on a pipe), never sooner
+ * than VT_TICK_MS after its last run began: work due within one tick goes
+ * out together, and with no calls the process does not wake at all (once
+ * per VT_IDLE_MAX_MS, for the cfg framework). A process that arms a
+ * deadline earlier than the planned wake-up writes a byte to the pipe
+ * (vt_store_set_waker()). With cluster=1 it wakes every tick: heartbeats
+ * and node timeouts run here.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../../core/cfg/cfg_struct.h"
 #include "../../core/dprint.h"
+#include "../../core/pt.h"
 #include "../../core/receive.h"
 #include "../../core/sr_module.h"
-#include "../../core/timer_proc.h"
 
 #include "vt_clock.h"
 #include "vt_cluster.h"
+#include "vt_hist.h"
 #include "vt_probe.h"
 #include "vt_stats.h"
 #include "vt_store.h"
 #include "vt_teardown.h"
 #include "vt_timer.h"
+
+/* Jobs taken per hold of the store lock, and their Call-IDs' room: a
+ * Call-ID is at most 65535 bytes, so one always fits. Process-local
+ * (.bss: no pkg memory, and untouched in the other processes). */
+#define VT_BATCH 256
+#define VT_BATCH_BUF (128 * 1024)
+/* One run sends at most this long before the loop's own chores (cluster
+ * heartbeats, cfg updates) get a turn; then it goes on without sleeping. */
+#define VT_RUN_MAX_MS 250
+
+static vt_job_t vt_jobs[VT_BATCH];
+static char vt_job_buf[VT_BATCH_BUF];
+static int vt_wake_pipe[2] = {-1, -1};
+static vt_late_t vt_late;
 
 static void vt_dispatch(const vt_job_t *job)
 {
@@ -40,39 +70,134 @@ static void vt_dispatch(const vt_job_t *job)
 	}
 }
 
-static void vt_timer_tick(unsigned int ticks, void *param)
+static unsigned int legs_count(unsigned int legs)
 {
-	uint64_t now_ms = vt_now_ms();
-	vt_job_t job;
+	return ((legs & VT_LEG_CALLER) ? 1 : 0) + ((legs & VT_LEG_CALLEE) ? 1 : 0);
+}
 
-	while(vt_store_next_due(now_ms, &job) == VT_SR_DONE) {
-		if(job.action != VT_ACT_FORGET) {
-			uint64_t t = vt_now_ms();
-			vt_stats_lateness(vt_ms_since(t, job.due_ms));
+static void job_started(const vt_job_t *job)
+{
+	uint64_t late;
+	unsigned int probes;
+
+	if(job->action == VT_ACT_FORGET)
+		return;
+	late = vt_ms_since(vt_now_ms(), job->due_ms);
+	vt_stats_lateness(late);
+	probes = job->action == VT_ACT_PROBE ? legs_count(job->legs) : 0;
+	if(vt_late_note(&vt_late, late, probes) && probes > 0)
+		vt_stats_probes_late(probes);
+}
+
+/* Everything due, in batches, for at most VT_RUN_MAX_MS. */
+static void run_due(uint64_t start_ms)
+{
+	uint64_t now_ms = start_ms;
+	int n, i;
+
+	do {
+		n = vt_store_take_due(
+				now_ms, vt_jobs, VT_BATCH, vt_job_buf, sizeof(vt_job_buf));
+		for(i = 0; i < n; i++) {
+			job_started(&vt_jobs[i]);
+			vt_dispatch(&vt_jobs[i]);
+			vt_store_job_clean(&vt_jobs[i]);
+			/* AVPs/XAVPs set by the routes a job ran here (teardown
+			 * event, dialog:end, tm:local-request) live in shm, and only
+			 * the SIP receive path resets them: not run in this process */
+			ksr_msg_env_reset();
 		}
-		vt_dispatch(&job);
-		vt_store_job_clean(&job);
-		/* AVPs/XAVPs set by the routes a job ran here (teardown event,
-		 * dialog:end, tm:local-request) live in shm, and only the SIP
-		 * receive path resets them: not run in this process */
-		ksr_msg_env_reset();
+		now_ms = vt_now_ms();
+	} while(n > 0 && now_ms - start_ms < VT_RUN_MAX_MS);
+	if(vt_late_warn_due(&vt_late, now_ms)) {
+		LM_WARN("%u deadlines started more than %d ms late in the last "
+				"%u s (%u probes; the latest %llu ms): the deadline process "
+				"cannot keep up; calls are judged only once the probes sent "
+				"have their answer or tm's timeout\n",
+				vt_late.jobs, VT_LATE_MS, vt_late_span_s(&vt_late, now_ms),
+				vt_late.probes, (unsigned long long)vt_late.worst_ms);
+		vt_late_warned(&vt_late, now_ms);
 	}
-	vt_cluster_tick(now_ms);
+}
+
+/* Any process: the deadline process must wake now. */
+static void vt_timer_wake(void)
+{
+	char b = 0;
+
+	/* non-blocking: a full pipe means a wake-up is pending anyway */
+	if(write(vt_wake_pipe[1], &b, 1) < 0 && errno != EAGAIN && errno != EINTR)
+		LM_DBG("cannot wake the deadline process: %d\n", errno);
+}
+
+/* Sleep until wake_ms or until woken through the pipe. */
+static void sleep_until(uint64_t now_ms, uint64_t wake_ms)
+{
+	struct pollfd p;
+	char b[64];
+
+	p.fd = vt_wake_pipe[0];
+	p.events = POLLIN;
+	p.revents = 0;
+	if(poll(&p, 1, (int)(wake_ms - now_ms)) > 0 && (p.revents & POLLIN))
+		while(read(vt_wake_pipe[0], b, sizeof(b)) > 0)
+			;
+}
+
+static void vt_timer_loop(void)
+{
+	uint64_t start_ms, now_ms, wake_ms, cap_ms;
+
+	vt_late_init(&vt_late, vt_now_ms());
+	for(;;) {
+		cfg_update();
+		start_ms = vt_now_ms();
+		run_due(start_ms);
+		vt_cluster_tick(vt_now_ms());
+		/* the next run: at the earliest deadline, not before a tick after
+		 * this one began; without deadlines, VT_IDLE_MAX_MS */
+		cap_ms = start_ms + (vt_cluster_on() ? VT_TICK_MS : VT_IDLE_MAX_MS);
+		for(;;) {
+			wake_ms = vt_store_plan_sleep(start_ms + VT_TICK_MS);
+			if(wake_ms > cap_ms)
+				wake_ms = cap_ms;
+			now_ms = vt_now_ms();
+			if(now_ms >= wake_ms)
+				break;
+			sleep_until(now_ms, wake_ms);
+		}
+	}
 }
 
 int vt_timer_register(void)
 {
-	return register_basic_timers(1) < 0 ? -1 : 0;
+	if(pipe(vt_wake_pipe) < 0 || fcntl(vt_wake_pipe[0], F_SETFL, O_NONBLOCK) < 0
+			|| fcntl(vt_wake_pipe[1], F_SETFL, O_NONBLOCK) < 0) {
+		LM_ERR("cannot make the deadline process's wake-up pipe: %d\n", errno);
+		return -1;
+	}
+	vt_store_set_waker(vt_timer_wake);
+	if(register_procs(1) < 0)
+		return -1;
+	cfg_register_child(1);
+	return 0;
 }
 
 int vt_timer_fork(void)
 {
+	int pid;
+
 	/* make_sock=1: the process sends SIP (probes and BYEs through tm). */
-	if(fork_basic_utimer(PROC_TIMER, "vos_timer deadlines", 1, vt_timer_tick,
-			   NULL, VT_TICK_MS * 1000 /* microseconds */)
-			< 0) {
-		LM_ERR("cannot start the vos_timer timer process\n");
+	pid = fork_process(PROC_TIMER, "vos_timer deadlines", 1);
+	if(pid < 0) {
+		LM_ERR("cannot start the vos_timer deadline process\n");
 		return -1;
+	}
+	if(pid == 0) {
+		if(cfg_child_init())
+			exit(-1);
+		vt_timer_loop();
+		exit(-1);
 	}
 	return 0;
 }

@@ -6,15 +6,20 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 /*
- * vos_timer: the module's timer process, which runs every deadline.
+ * vos_timer: the module's deadline process ("vos_timer deadlines"), which
+ * runs every deadline.
  */
 #ifndef VT_TIMER_H
 #define VT_TIMER_H
 
-/* Tick of the timer process: deadlines are met within one tick. */
+/* The deadline process runs at most once per tick: work due within a
+ * tick goes out together, and deadlines are met within one tick (unless
+ * more is due than the process can send). */
 #define VT_TICK_MS 50
+/* With nothing due, it still wakes this often (cfg framework updates). */
+#define VT_IDLE_MAX_MS 1000
 
-/* mod_init: reserve the process. */
+/* mod_init: reserve the process and make its wake-up pipe. */
 int vt_timer_register(void);
 /* child_init(PROC_MAIN): fork it. */
 int vt_timer_fork(void);

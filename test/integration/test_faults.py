@@ -75,9 +75,57 @@ def test_stalled_deadline_process_cuts_no_live_call():
         st = kam.wait_released(5)
         check(st["teardown_session_expired"] == 1 and st["teardown_total"] == 1,
               "stats: %r" % st)
+        # overload is reported, not per call: the late probes are counted
+        # (both legs of both calls, at least), one WARNING says so
+        rs = st
+        check(rs["probes_late"] >= 4, "probes_late %r after the stall" % rs["probes_late"])
+        warns = re.findall(r"WARNING: .*deadlines started more than 100 ms late[^\n]*",
+                           kam.log())
+        check(len(warns) == 1, "want one lateness WARNING, got %d: %r" % (len(warns), warns))
         print("    stalled %.1f s; live call: %d probes after, not cut; dead call: BYE %.2f s "
-              "after the process ran on" % (t_cont - t_stop, len(late),
-                                            proxy_byes(duas)[0].ts - t_cont))
+              "after the process ran on; probes_late %d; %s" % (
+                  t_cont - t_stop, len(late), proxy_byes(duas)[0].ts - t_cont,
+                  rs["probes_late"], warns[0].split(": ", 2)[-1][:120]))
+    finally:
+        kam.stop()
+
+
+def _wakeups(pid):
+    """Times the process went to sleep of its own (voluntary context
+    switches, /proc/<pid>/status): each is one wake-up after it."""
+    with open("/proc/%d/status" % pid) as f:
+        return int(re.search(r"^voluntary_ctxt_switches:\s*(\d+)", f.read(), re.M).group(1))
+
+
+def test_idle_deadline_process_sleeps():
+    """With no call the deadline process sleeps: it wakes once a second
+    (cfg updates), not every 50 ms tick. With a call it wakes for the
+    call's deadlines, and still not every tick. (Counts wake-ups, not
+    time: the machine's load does not change them.)"""
+    wd = workdir("fidle")
+    kam = Kamailio(wd, TIMER_DEFS).start()
+    try:
+        pid = deadline_pid(kam)
+        time.sleep(1.0)
+        w0, t0 = _wakeups(pid), time.time()
+        time.sleep(5.0)
+        idle = _wakeups(pid) - w0
+        idle_s = time.time() - t0
+        check(idle <= idle_s + 2, "idle: %d wake-ups in %.1f s (every 50 ms would be %d)"
+              % (idle, idle_s, idle_s * 20))
+        uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=3), sc.callee())
+        kam.wait_for(lambda: kam.stats()["timer"] == 1, 5, "call answered")
+        w1, t1 = _wakeups(pid), time.time()
+        check(uac.wait(30) == 0, "caller failed:\n" + uac.output()[-2000:])
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output()[-2000:])
+        busy = _wakeups(pid) - w1
+        busy_s = time.time() - t1
+        n = len(probes(uas))
+        check(n >= 3, "callee got %d probes" % n)
+        check(busy <= busy_s * 3 + 2 * n + 4,
+              "with one call: %d wake-ups in %.1f s for %d probe rounds" % (busy, busy_s, n))
+        print("    idle: %d wake-ups in %.1f s; one call: %d wake-ups in %.1f s, %d probes "
+              "to the callee" % (idle, idle_s, busy, busy_s, n))
     finally:
         kam.stop()
 
@@ -334,6 +382,7 @@ def test_bye_that_cannot_leave_goes_again():
 
 
 TESTS = [
+    test_idle_deadline_process_sleeps,
     test_stalled_deadline_process_cuts_no_live_call,
     test_probe_that_cannot_leave_is_no_answer,
     test_teardown_route_avps_do_not_leak,

@@ -87,6 +87,37 @@ START_TEST(test_peak_per_100ms)
 }
 END_TEST
 
+/* Late work is counted, and warned about at most once a minute: the first
+ * late deadline at once, then a summary of the span since. */
+START_TEST(test_late_warn_once_a_minute)
+{
+	vt_late_t l;
+	uint64_t t = 1000000;
+
+	vt_late_init(&l, t);
+	ck_assert_int_eq(vt_late_note(&l, VT_LATE_MS, 2), 0); /* not late */
+	ck_assert_int_eq(vt_late_warn_due(&l, t), 0);
+	ck_assert_int_eq(vt_late_note(&l, VT_LATE_MS + 1, 2), 1);
+	ck_assert_int_eq(vt_late_warn_due(&l, t + 5000), 1);
+	ck_assert_uint_eq(vt_late_span_s(&l, t + 5000), 5);
+	vt_late_warned(&l, t + 5000);
+	ck_assert_uint_eq(l.jobs, 0);
+	/* late work all minute long: one warning at its end, with the sums */
+	ck_assert_int_eq(vt_late_note(&l, 300, 1), 1);
+	ck_assert_int_eq(vt_late_note(&l, 2500, 0), 1); /* a teardown */
+	ck_assert_int_eq(vt_late_note(&l, 800, 2), 1);
+	ck_assert_int_eq(vt_late_warn_due(&l, t + 5000 + 59999), 0);
+	ck_assert_int_eq(vt_late_warn_due(&l, t + 5000 + 60000), 1);
+	ck_assert_uint_eq(l.jobs, 3);
+	ck_assert_uint_eq(l.probes, 3);
+	ck_assert_uint_eq(l.worst_ms, 2500);
+	ck_assert_uint_eq(vt_late_span_s(&l, t + 65000), 60);
+	vt_late_warned(&l, t + 65000);
+	/* nothing late since: no warning, however long */
+	ck_assert_int_eq(vt_late_warn_due(&l, t + 10000000), 0);
+}
+END_TEST
+
 Suite *hist_suite(void)
 {
 	Suite *s = suite_create("hist");
@@ -96,6 +127,7 @@ Suite *hist_suite(void)
 	tcase_add_test(tc, test_every_value_below_its_upper_bound);
 	tcase_add_test(tc, test_percentiles);
 	tcase_add_test(tc, test_peak_per_100ms);
+	tcase_add_test(tc, test_late_warn_once_a_minute);
 	suite_add_tcase(s, tc);
 	return s;
 }

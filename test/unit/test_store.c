@@ -55,19 +55,13 @@ static void up(
 	ck_assert_int_eq(vt_store_answered(key, &ans, at), VT_SR_DONE);
 }
 
+/* The jobs' Call-IDs (vt_store_take_due()'s buffer) */
+static char job_buf[4096];
+
 /* Everything due at now: the jobs' actions and legs, in order */
 static int due(uint64_t now, vt_job_t *jobs, int max)
 {
-	int n = 0;
-	vt_job_t j;
-
-	while(vt_store_next_due(now, &j) == VT_SR_DONE) {
-		if(n < max)
-			jobs[n++] = j;
-		else
-			vt_store_job_clean(&j);
-	}
-	return n;
+	return vt_store_take_due(now, jobs, max, job_buf, sizeof(job_buf));
 }
 
 static void clean(vt_job_t *jobs, int n)
@@ -90,53 +84,109 @@ static void teardown(void)
 	ck_assert_int_eq(vt_stub_pkg_live, 0);
 }
 
-/* Issue: out of pkg memory while the probe job was built left both legs
- * pending: no later probe round sent anything, and the verdict cut the
- * call. The legs must count as unsent and be probed again. */
-START_TEST(test_probe_job_out_of_pkg)
+/* The deadline process takes work in batches: what does not fit (max
+ * jobs, or the Call-IDs' buffer) stays due, in order, for the next batch;
+ * nothing is lost and no memory is allocated. */
+START_TEST(test_take_due_in_batches)
 {
-	vt_dlg_key_t k = {1, 1};
-	vt_job_t jobs[4];
-	int n;
+	vt_dlg_key_t k;
+	vt_job_t jobs[8];
+	char small[20];
+	long pkg = vt_stub_pkg_live;
+	int i, n;
 
-	up(k, "oom-probe", VT_MODE_TIMER, T0);
-	vt_stub_pkg_fail_after = 0; /* the first probe job cannot be built */
-	n = due(T0 + 2000, jobs, 4);
-	ck_assert_int_eq(n, 0);
-	n = due(T0 + 4000, jobs, 4);
+	for(i = 0; i < 5; i++) {
+		char name[24];
+
+		snprintf(name, sizeof(name), "batch-%d", i); /* 7 bytes + NUL */
+		k.h_entry = 7;
+		k.h_id = (unsigned int)i;
+		/* 600 ms apart: more than the spreading lead (I / 4), so the
+		 * first probes are due in this order */
+		up(k, name, VT_MODE_TIMER, T0 + (uint64_t)i * 600);
+	}
+	vt_stub_pkg_fail_after = 0; /* taking work must not need pkg */
+	n = vt_store_take_due(T0 + 4400, jobs, 2, job_buf, sizeof(job_buf));
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(jobs[0].callid.s, "batch-0");
+	ck_assert_str_eq(jobs[1].callid.s, "batch-1");
+	/* room for two Call-IDs of 8 bytes in 20: the third waits */
+	n = vt_store_take_due(T0 + 4400, jobs, 8, small, sizeof(small));
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(jobs[0].callid.s, "batch-2");
+	ck_assert_str_eq(jobs[1].callid.s, "batch-3");
+	n = vt_store_take_due(T0 + 4400, jobs, 8, job_buf, sizeof(job_buf));
 	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(jobs[0].callid.s, "batch-4");
 	ck_assert_int_eq(jobs[0].action, VT_ACT_PROBE);
 	ck_assert_uint_eq(jobs[0].legs, VT_LEGS_BOTH);
-	clean(jobs, n);
+	ck_assert_uint_le(jobs[0].due_ms, T0 + 2400 + 2000);
+	ck_assert_uint_ge(jobs[0].due_ms, T0 + 2400 + 2000 - 500);
+	ck_assert_int_eq(vt_stub_pkg_live, pkg);
+	vt_stub_pkg_fail_after = -1;
+	ck_assert_int_eq(
+			vt_store_take_due(T0 + 4400, jobs, 8, job_buf, sizeof(job_buf)), 0);
 }
 END_TEST
 
-/* The record is forgotten after its last teardown retry even if the job
- * that says so cannot be built. */
-START_TEST(test_forget_out_of_pkg)
-{
-	vt_dlg_key_t k = {1, 2};
-	vt_store_counts_t c;
-	vt_job_t jobs[4];
-	uint64_t t = T0 + 3000; /* no_timer_limit 3 s */
-	int n, i;
+static int wakes;
 
-	up(k, "oom-forget", VT_MODE_NON_TIMER, T0);
-	n = due(t, jobs, 4);
-	ck_assert_int_eq(n, 1);
+static void count_wake(void)
+{
+	wakes++;
+}
+
+/* The deadline process sleeps until the earliest deadline, not before its
+ * floor; a process arming an earlier deadline wakes it, once, and only
+ * when that is earlier than it would wake anyway; nobody wakes it while
+ * it is awake (taking work). */
+START_TEST(test_sleep_plan_and_wake)
+{
+	vt_dlg_key_t a = {9, 1}, b = {9, 2}, c = {9, 3}, d = {9, 4};
+	vt_store_counts_t cnt;
+	vt_job_t jobs[4];
+	uint64_t at;
+	str cid;
+
+	wakes = 0;
+	vt_store_set_waker(count_wake);
+	ck_assert_uint_eq(vt_store_plan_sleep(T0 + 50), VT_NO_DEADLINE);
+	up(a, "sleep-a", VT_MODE_NON_TIMER, T0); /* cap due at T0 + 3000 */
+	ck_assert_int_eq(wakes, 1);
+	at = vt_store_plan_sleep(T0 + 50);
+	ck_assert_uint_eq(at, T0 + 3000);
+	/* later than the planned wake-up: nobody is woken */
+	up(b, "sleep-b", VT_MODE_NON_TIMER, T0 + 10);
+	ck_assert_int_eq(wakes, 1);
+	/* earlier: woken */
+	up(c, "sleep-c", VT_MODE_TIMER, T0); /* probe due by T0 + 2000 */
+	ck_assert_int_eq(wakes, 2);
+	ck_assert_int_eq(due(T0 + 2000, jobs, 4), 1);
+	ck_assert_int_eq(jobs[0].action, VT_ACT_PROBE);
+	clean(jobs, 1);
+	at = vt_store_plan_sleep(T0 + 2050);
+	ck_assert_uint_eq(at, T0 + 3000);
+	/* a 481: its teardown is due now, so the process wakes at its floor */
+	ck_assert_int_eq(vt_store_probe_result(c, VT_LEG_CALLER, 481, T0 + 2010),
+			VT_SR_DONE);
+	ck_assert_int_eq(wakes, 3);
+	at = vt_store_plan_sleep(T0 + 2070);
+	ck_assert_uint_eq(at, T0 + 2070);
+	/* an operator hang-up runs at once; its recheck is later: no wake */
+	cid = callid_of("sleep-b");
+	ck_assert_int_eq(vt_store_hangup(&cid, VT_REASON_ADMIN, T0 + 2020, jobs),
+			VT_SR_DONE);
+	vt_store_job_clean(&jobs[0]);
+	ck_assert_int_eq(wakes, 3);
+	/* awake while taking: arming wakes nobody */
+	ck_assert_int_eq(due(T0 + 2070, jobs, 4), 1);
 	ck_assert_int_eq(jobs[0].action, VT_ACT_TEARDOWN);
-	clean(jobs, n);
-	for(i = 1; i < VT_TEARDOWN_MAX_TRIES; i++) {
-		n = due(t + (uint64_t)i * VT_TEARDOWN_RECHECK_MS, jobs, 4);
-		ck_assert_int_eq(n, 1);
-		ck_assert_int_eq(jobs[0].action, VT_ACT_TEARDOWN_RETRY);
-		clean(jobs, n);
-	}
-	vt_stub_pkg_fail_after = 0;
-	due(t + (uint64_t)i * VT_TEARDOWN_RECHECK_MS, jobs, 4);
-	vt_store_counts(&c);
-	ck_assert_uint_eq(c.early + c.timer + c.non_timer + c.teardown, 0);
-	ck_assert_int_eq(vt_stub_shm_live, 1); /* the store itself */
+	clean(jobs, 1);
+	up(d, "sleep-d", VT_MODE_NON_TIMER, T0 + 2070);
+	ck_assert_int_eq(wakes, 3);
+	vt_store_counts(&cnt);
+	ck_assert_uint_eq(cnt.non_timer + cnt.teardown + cnt.timer, 4);
+	vt_store_set_waker(NULL);
 }
 END_TEST
 
@@ -314,7 +364,7 @@ START_TEST(test_counts_match_recount_random)
 				break;
 			default:
 				now += (seed >> 4) % 1500;
-				while(vt_store_next_due(now, &j) == VT_SR_DONE)
+				while(due(now, &j, 1) > 0)
 					vt_store_job_clean(&j);
 		}
 		assert_counts_match(now);
@@ -525,8 +575,8 @@ Suite *store_suite(void)
 	TCase *tc = tcase_create("store");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_probe_job_out_of_pkg);
-	tcase_add_test(tc, test_forget_out_of_pkg);
+	tcase_add_test(tc, test_take_due_in_batches);
+	tcase_add_test(tc, test_sleep_plan_and_wake);
 	tcase_add_test(tc, test_views_age_no_underflow);
 	tcase_add_test(tc, test_hangup_one_dialog_per_callid);
 	tcase_add_test(tc, test_hangup_out_of_pkg_changes_nothing);
