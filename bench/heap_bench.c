@@ -17,7 +17,9 @@
  *            (arbitrary node, as when calls end)
  *   rearm    heap holding n nodes, then remove a random node and insert it
  *            again with a later deadline (old + 1..600000 ms), as re-arming
- *            a call's deadline does; one figure per remove+insert pair
+ *            a call's deadline did; one figure per remove+insert pair
+ *   update   the same re-arm mix with vt_heap_update() (in place), as the
+ *            store re-arms now
  * Every figure is ns per operation, CLOCK_MONOTONIC, the best of --runs
  * runs (default 3). Sizes below 10^6 repeat the scenario 10^6/n times per
  * run so each figure covers ~10^6 operations. Nodes sit in one array
@@ -56,16 +58,18 @@ enum
 	OP_POP,
 	OP_REMOVE,
 	OP_REARM,
+	OP_UPDATE,
 	OP_COUNT
 };
 
 static const char *const op_key[OP_COUNT] = {
-		"insert", "pop_min", "remove_random", "rearm"};
+		"insert", "pop_min", "remove_random", "rearm", "update"};
 static const char *const op_label[OP_COUNT] = {
 		"insert (random deadline)",
 		"pop-min (min + remove)",
 		"remove random node",
 		"re-arm (remove random + insert later)",
+		"re-arm in place (vt_heap_update, later)",
 };
 
 /* ---- inputs ------------------------------------------------------------ */
@@ -275,6 +279,20 @@ static void run_once(const inputs_t *in, vt_heap_node_t *nodes,
 	ns[OP_REARM] = t1 - t0;
 	ops[OP_REARM] = in->mix_len;
 	drain_checked(&h, n, "after re-arm mix");
+
+	/* (e) the same mix re-armed in place, as the store does now */
+	vt_heap_init(&h);
+	for(i = 0; i < n; i++)
+		vt_heap_insert(&h, &nodes[i], in->deadline[i]);
+	t0 = now_ns();
+	for(i = 0; i < in->mix_len; i++) {
+		vt_heap_node_t *x = &nodes[in->mix_idx[i]];
+		vt_heap_update(&h, x, x->deadline_ms + 1 + in->mix_delta[i]);
+	}
+	t1 = now_ns();
+	ns[OP_UPDATE] = t1 - t0;
+	ops[OP_UPDATE] = in->mix_len;
+	drain_checked(&h, n, "after in-place re-arm mix");
 }
 
 /* ---- output ------------------------------------------------------------ */

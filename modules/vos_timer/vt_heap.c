@@ -68,6 +68,25 @@ static void node_swap(
 		child->parent->right = child;
 }
 
+/* Move node down, then up, to where its key belongs. */
+static void sift(vt_heap_t *h, vt_heap_node_t *node)
+{
+	vt_heap_node_t *smallest;
+
+	for(;;) {
+		smallest = node;
+		if(node->left != NULL && node_less(node->left, smallest))
+			smallest = node->left;
+		if(node->right != NULL && node_less(node->right, smallest))
+			smallest = node->right;
+		if(smallest == node)
+			break;
+		node_swap(h, node, smallest);
+	}
+	while(node->parent != NULL && node_less(node, node->parent))
+		node_swap(h, node->parent, node);
+}
+
 /* Walk from the root to the parent of slot n (1-based); return the address
  * of the link that points (or will point) at slot n. */
 static vt_heap_node_t **slot_link(
@@ -108,7 +127,7 @@ void vt_heap_insert(vt_heap_t *h, vt_heap_node_t *node, uint64_t deadline_ms)
 
 void vt_heap_remove(vt_heap_t *h, vt_heap_node_t *node)
 {
-	vt_heap_node_t **link, *last, *smallest, *parent;
+	vt_heap_node_t **link, *last, *parent;
 
 	if(h->nelts == 0)
 		return;
@@ -142,17 +161,13 @@ void vt_heap_remove(vt_heap_t *h, vt_heap_node_t *node)
 		node->parent->right = last;
 	vt_heap_node_clear(node);
 
-	/* Sift down, then up: last may belong on either side of its new slot. */
-	for(;;) {
-		smallest = last;
-		if(last->left != NULL && node_less(last->left, smallest))
-			smallest = last->left;
-		if(last->right != NULL && node_less(last->right, smallest))
-			smallest = last->right;
-		if(smallest == last)
-			break;
-		node_swap(h, last, smallest);
-	}
-	while(last->parent != NULL && node_less(last, last->parent))
-		node_swap(h, last->parent, last);
+	/* last may belong on either side of its new slot */
+	sift(h, last);
+}
+
+void vt_heap_update(vt_heap_t *h, vt_heap_node_t *node, uint64_t deadline_ms)
+{
+	node->deadline_ms = deadline_ms;
+	node->seq = h->next_seq++;
+	sift(h, node);
 }

@@ -38,6 +38,10 @@ void vt_heap_init(vt_heap_t *h);
 void vt_heap_insert(vt_heap_t *h, vt_heap_node_t *node, uint64_t deadline_ms);
 /* node must be in the heap. */
 void vt_heap_remove(vt_heap_t *h, vt_heap_node_t *node);
+/* Re-arm node (in the heap) at deadline_ms where it is: one sift, no
+ * detaching of the last node (about half a remove plus an insert). It
+ * counts as armed now for the order of equal deadlines. */
+void vt_heap_update(vt_heap_t *h, vt_heap_node_t *node, uint64_t deadline_ms);
 static inline vt_heap_node_t *vt_heap_min(const vt_heap_t *h)
 {
 	return h->min;

@@ -234,11 +234,15 @@ static void count_locked(const vt_call_t *c, int delta)
 /* Under lock: make the heap agree with c->pol.next_ms. */
 static void rearm_locked(vt_call_t *c)
 {
-	if(vt_heap_node_armed(&c->hn))
-		vt_heap_remove(&vt_store->heap, &c->hn);
-	if(c->pol.next_ms == VT_NO_DEADLINE)
+	if(c->pol.next_ms == VT_NO_DEADLINE) {
+		if(vt_heap_node_armed(&c->hn))
+			vt_heap_remove(&vt_store->heap, &c->hn);
 		return;
-	vt_heap_insert(&vt_store->heap, &c->hn, c->pol.next_ms);
+	}
+	if(vt_heap_node_armed(&c->hn))
+		vt_heap_update(&vt_store->heap, &c->hn, c->pol.next_ms);
+	else
+		vt_heap_insert(&vt_store->heap, &c->hn, c->pol.next_ms);
 	if(c->pol.next_ms < vt_store->wake_at) {
 		/* earlier than the sleeping deadline process wakes: wake it, but
 		 * not before its floor (it wakes then anyway) */
@@ -572,7 +576,7 @@ int vt_store_take_due(
 		if(used + c->callid_len + 1 > size)
 			break; /* stays due: the next batch takes it */
 		due = nd->deadline_ms;
-		vt_heap_remove(&vt_store->heap, nd);
+		/* stays in the heap: rearm_locked() moves it in place */
 		count_locked(c, -1);
 		d = vt_policy_on_deadline(&c->pol, now_ms);
 		count_locked(c, +1);

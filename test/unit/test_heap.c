@@ -466,7 +466,7 @@ START_TEST(test_randomized_against_reference)
 	static unsigned char in[RND_POOL], seen[RND_POOL];
 	pool_t p;
 	vt_heap_t h;
-	unsigned int op, inserts = 0, removes = 0, pops = 0;
+	unsigned int op, inserts = 0, removes = 0, pops = 0, updates = 0;
 	uint64_t now = 1000;
 
 	rng_state = 0x9e3779b97f4a7c15ULL;
@@ -482,12 +482,22 @@ START_TEST(test_randomized_against_reference)
 			uint64_t d = now + rng() % 64;
 			if(rng() % 50 == 0)
 				d = UINT64_MAX - rng() % 2;
-			if(p.in_heap[i]) {
-				pool_remove(&p, &h, i);
-				removes++;
+			if(p.in_heap[i] && rng() % 2) {
+				/* re-arm in place: armed now, so last among ties */
+				uint64_t seq = h.next_seq;
+
+				vt_heap_update(&h, &nodes[i], d);
+				REQUIRE(nodes[i].deadline_ms == d && nodes[i].seq == seq,
+						"update did not re-key node %zu", i);
+				updates++;
+			} else {
+				if(p.in_heap[i]) {
+					pool_remove(&p, &h, i);
+					removes++;
+				}
+				pool_insert(&p, &h, i, d);
+				inserts++;
 			}
-			pool_insert(&p, &h, i, d);
-			inserts++;
 		} else if(kind < 8) {
 			/* remove an arbitrary node: scan from i for an armed one */
 			size_t k;
@@ -512,9 +522,10 @@ START_TEST(test_randomized_against_reference)
 		check_heap(&p, &h);
 	}
 	/* the mix really exercised all operations and a big heap */
-	ck_assert_uint_gt(inserts, RND_OPS / 3);
+	ck_assert_uint_gt(inserts, RND_OPS / 5);
 	ck_assert_uint_gt(removes, RND_OPS / 10);
 	ck_assert_uint_gt(pops, RND_OPS / 10);
+	ck_assert_uint_gt(updates, 50); /* each checked against the tree */
 
 	/* drain in order, checking non-decreasing (deadline, seq) */
 	{
