@@ -191,6 +191,36 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* n nodes armed, then the re-arm mix timed: remove + insert, or in place
+ * (vt_heap_update); checks the heap still drains in order. */
+static void rearm_mix(vt_heap_t *h, vt_heap_node_t *nodes, const inputs_t *in,
+		size_t n, int in_place, uint64_t *ns, uint64_t *ops)
+{
+	uint64_t t0, t1;
+	size_t i;
+
+	vt_heap_init(h);
+	for(i = 0; i < n; i++)
+		vt_heap_insert(h, &nodes[i], in->deadline[i]);
+	t0 = now_ns();
+	for(i = 0; i < in->mix_len; i++) {
+		vt_heap_node_t *x = &nodes[in->mix_idx[i]];
+		uint64_t later = x->deadline_ms + 1 + in->mix_delta[i];
+
+		if(in_place) {
+			vt_heap_update(h, x, later);
+		} else {
+			vt_heap_remove(h, x);
+			vt_heap_insert(h, x, later);
+		}
+	}
+	t1 = now_ns();
+	*ns = t1 - t0;
+	*ops = in->mix_len;
+	drain_checked(
+			h, n, in_place ? "after in-place re-arm mix" : "after re-arm mix");
+}
+
 /* One run at size n: total ns and operation count per op. */
 static void run_once(const inputs_t *in, vt_heap_node_t *nodes,
 		uint64_t ns[OP_COUNT], uint64_t ops[OP_COUNT])
@@ -264,35 +294,10 @@ static void run_once(const inputs_t *in, vt_heap_node_t *nodes,
 				fail("removed node still armed", n);
 	}
 
-	/* (d) steady state: n nodes held, mix_len re-arms */
-	vt_heap_init(&h);
-	for(i = 0; i < n; i++)
-		vt_heap_insert(&h, &nodes[i], in->deadline[i]);
-	t0 = now_ns();
-	for(i = 0; i < in->mix_len; i++) {
-		vt_heap_node_t *x = &nodes[in->mix_idx[i]];
-		uint64_t later = x->deadline_ms + 1 + in->mix_delta[i];
-		vt_heap_remove(&h, x);
-		vt_heap_insert(&h, x, later);
-	}
-	t1 = now_ns();
-	ns[OP_REARM] = t1 - t0;
-	ops[OP_REARM] = in->mix_len;
-	drain_checked(&h, n, "after re-arm mix");
-
-	/* (e) the same mix re-armed in place, as the store does now */
-	vt_heap_init(&h);
-	for(i = 0; i < n; i++)
-		vt_heap_insert(&h, &nodes[i], in->deadline[i]);
-	t0 = now_ns();
-	for(i = 0; i < in->mix_len; i++) {
-		vt_heap_node_t *x = &nodes[in->mix_idx[i]];
-		vt_heap_update(&h, x, x->deadline_ms + 1 + in->mix_delta[i]);
-	}
-	t1 = now_ns();
-	ns[OP_UPDATE] = t1 - t0;
-	ops[OP_UPDATE] = in->mix_len;
-	drain_checked(&h, n, "after in-place re-arm mix");
+	/* (d) steady state: n nodes held, mix_len re-arms; (e) the same mix
+	 * re-armed in place, as the store does now */
+	rearm_mix(&h, nodes, in, n, 0, &ns[OP_REARM], &ops[OP_REARM]);
+	rearm_mix(&h, nodes, in, n, 1, &ns[OP_UPDATE], &ops[OP_UPDATE]);
 }
 
 /* ---- output ------------------------------------------------------------ */
