@@ -42,7 +42,20 @@
 #   make bench    build, bench-heap, then bench/run.py: vos_timer and the
 #                 dialog module's keepalive side by side on N concurrent
 #                 calls (N="1000 5000 20000"; make bench N=1000 for one
-#                 size); table on stdout and in bench/results.md (as root)
+#                 size; N=50000 runs the calls over SIPp pairs of 10000),
+#                 idle CPU before the calls, scale limits (set-up failures,
+#                 shm, pkg); table on stdout and in bench/results.md, with
+#                 bench/profile.md's tables if present (as root).
+#                 MODULE=<path or git commit>: that vos_timer.so (a commit
+#                 is built under test/out/bench; no make build then);
+#                 BENCH_ARGS="...": more bench/run.py options (--window,
+#                 --idle, --pair-size, -x tlsf, --no-spread ...)
+#   make bench-profile  perf record of every Kamailio process while the
+#                 calls run (N="1000 5000"), each sample classified by its
+#                 stack: us per probe exchange per component, in
+#                 bench/profile.md (as root; needs perf). Builds only the
+#                 working tree's module, and only when MODULE is not set;
+#                 PROFILE_BEFORE=<commit> profiles that older module too
 #   make bench-rpc   SIP call set-up latency while vos_timer.list runs at
 #                 20000 calls, before and after chunked listing
 #                 (bench/results-rpc.md; about 6 minutes)
@@ -54,7 +67,7 @@ ROOT := $(CURDIR)
 export KAMAILIO_SRC
 
 .PHONY: all deps deps-base build run test demo unit fuzz integration doc doc-check clean \
-	bench-heap bench bench-rpc soak test-fresh compat format format-check \
+	bench-heap bench bench-profile bench-rpc soak test-fresh compat format format-check \
 	licence-check dist deb test-deb
 
 all: build
@@ -122,10 +135,26 @@ soak: build
 bench-heap:
 	@$(MAKE) --no-print-directory -C bench heap-run
 
+# MODULE=<path or commit>: the vos_timer.so to bench (default the working
+# tree's, built first); BENCH_ARGS: more bench/run.py options.
 N ?= 1000 5000 20000
-bench: build
+MODULE ?=
+BENCH_ARGS ?=
+bench:
+	@$(if $(MODULE),,$(MAKE) --no-print-directory build)
 	@$(MAKE) --no-print-directory -C bench heap-run
-	@python3 bench/run.py --sizes "$(N)"
+	@python3 bench/run.py --sizes "$(N)" $(if $(MODULE),--module "$(MODULE)") $(BENCH_ARGS)
+
+# make bench-profile: N defaults to "1000 5000" here (unless given); the
+# working tree's module is (re)built only if MODULE is not set, and make
+# build itself recompiles only what changed; PROFILE_BEFORE=<commit>.
+PROFILE_N := $(if $(filter command line environment,$(origin N)),$(N),1000 5000)
+PROFILE_BEFORE ?=
+bench-profile:
+	@$(if $(MODULE),,$(MAKE) --no-print-directory build)
+	@python3 bench/run.py --profile --sizes "$(PROFILE_N)" \
+		$(if $(MODULE),--module "$(MODULE)") \
+		$(if $(PROFILE_BEFORE),--profile-before "$(PROFILE_BEFORE)") $(BENCH_ARGS)
 
 # vos_timer.list at 20000 calls: SIP call set-up latency while it runs,
 # the module before and after chunked listing (bench/results-rpc.md)
