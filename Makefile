@@ -56,6 +56,10 @@
 #                 bench/profile.md (as root; needs perf). Builds only the
 #                 working tree's module, and only when MODULE is not set;
 #                 PROFILE_BEFORE=<commit> profiles that older module too
+#   make bench-overload  vos_timer alone with every call probed each second
+#                 (N="2500 5000 10000": 2N probes/s): lateness, probes_late,
+#                 the lateness WARNINGs, live calls cut, deadline process CPU
+#                 (bench/results-overload.md; as root, about 5 minutes)
 #   make bench-rpc   SIP call set-up latency while vos_timer.list runs at
 #                 20000 calls, before and after chunked listing
 #                 (bench/results-rpc.md; about 6 minutes)
@@ -67,7 +71,7 @@ ROOT := $(CURDIR)
 export KAMAILIO_SRC
 
 .PHONY: all deps deps-base build run test demo unit fuzz integration doc doc-check clean \
-	bench-heap bench bench-profile bench-rpc soak test-fresh compat format format-check \
+	bench-heap bench bench-profile bench-overload bench-rpc soak test-fresh compat format format-check \
 	licence-check dist deb test-deb
 
 all: build
@@ -155,6 +159,13 @@ bench-profile:
 	@python3 bench/run.py --profile --sizes "$(PROFILE_N)" \
 		$(if $(MODULE),--module "$(MODULE)") \
 		$(if $(PROFILE_BEFORE),--profile-before "$(PROFILE_BEFORE)") $(BENCH_ARGS)
+
+# make bench-overload: N defaults to "2500 5000 10000" here (unless given)
+OVERLOAD_N := $(if $(filter command line environment,$(origin N)),$(N),2500 5000 10000)
+bench-overload:
+	@$(if $(MODULE),,$(MAKE) --no-print-directory build)
+	@python3 bench/run.py --overload --sizes "$(OVERLOAD_N)" --window 30 \
+		$(if $(MODULE),--module "$(MODULE)") $(BENCH_ARGS)
 
 # vos_timer.list at 20000 calls: SIP call set-up latency while it runs,
 # the module before and after chunked listing (bench/results-rpc.md)

@@ -30,9 +30,12 @@ the totals per role group and component (ns). Standard library only.
 """
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Components, in the order they are tried at each frame (leaf first). The
 # first frame that matches any of them decides. Debian's tm.so and
@@ -42,6 +45,8 @@ import sys
 # timer loops of both systems count alike: vos_timer's process runs in
 # fork_basic_utimer ("utimer"), the dialog KA timer in fork_sync_timer, whose
 # own frames (select() in user space) would otherwise be "other".
+# vt_timer_fork: vos_timer's own loop since it sleeps until the next
+# deadline (vt_timer_loop() and its poll() are inlined there).
 # req_within is tm's t_request_within (the API member's name is not a
 # symbol: the function behind it is req_within, exported by Debian's tm.so).
 ANCHORS = [
@@ -72,7 +77,7 @@ ANCHORS = [
     ("timers (tm, core)",
      r"timer_main|timer_handler|slow_timer_main|utimer|run_timer|"
      r"wait_handler|retr_buf_handler|fr_timer|dlg_ka_run|dlg_ka_timer_exec|"
-     r"dlg_timer_routine|vt_timer_tick|vt_timer_loop|"
+     r"dlg_timer_routine|vt_timer_tick|vt_timer_loop|vt_timer_fork|"
      r"fork_basic_timer|fork_sync_timer"),
 ]
 OTHER = "other"
@@ -280,14 +285,45 @@ def embed_tables(path):
     return out
 
 
+def rewrite(run_dir, md_path):
+    """Classify every kept perf.data of a make bench-profile run again
+    (after a change to the anchors) and write its profile.md again."""
+    path = os.path.join(run_dir, "profile.json")
+    with open(path) as f:
+        saved = json.load(f)
+    for r in saved["runs"]:
+        if "error" in r:
+            continue
+        wd = os.path.join(ROOT, r["workdir"])
+        with open(os.path.join(wd, "roles.json")) as f:
+            roles = {int(k): v for k, v in json.load(f).items()}
+        r.update(analyse(os.path.join(wd, "perf.data"), roles))
+    saved["components"] = COMPONENTS
+    with open(path, "w") as f:
+        json.dump(saved, f, indent=1)
+    sizes = sorted({r["n"] for r in saved["runs"]})
+    labels = []
+    for r in saved["runs"]:
+        if r["label"] not in labels:
+            labels.append(r["label"])
+    write_md(md_path, saved["runs"], sizes, labels, saved["settings"])
+    print("%s written again from %s" % (md_path, path))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description="classify a perf.data of make bench-profile")
-    ap.add_argument("data")
+    ap.add_argument("data", help="a perf.data, or with --rewrite the run's directory")
+    ap.add_argument("--rewrite", metavar="MD",
+                    help="data is a make bench-profile run directory kept with "
+                         "--keep-perf-data: classify all its runs again, write MD")
     ap.add_argument("--roles", help="roles.json ({pid: role}) of the run")
     ap.add_argument("--stacks", type=int, default=5, help="samples to print")
     ap.add_argument("--role", help="print samples of this process role only "
                     "(e.g. \"vos_timer deadlines\")")
     args = ap.parse_args()
+    if args.rewrite:
+        return rewrite(args.data, args.rewrite)
     roles = {}
     if args.roles:
         with open(args.roles) as f:
