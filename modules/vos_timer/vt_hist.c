@@ -117,9 +117,6 @@ unsigned int vt_late_span_s(const vt_late_t *l, uint64_t now_ms)
 
 void vt_late_warned(vt_late_t *l, uint64_t now_ms)
 {
-	l->since_ms = now_ms;
+	vt_late_init(l, now_ms);
 	l->warned_ms = now_ms;
-	l->jobs = 0;
-	l->probes = 0;
-	l->worst_ms = 0;
 }

@@ -241,7 +241,7 @@ void vt_policy_distrust(vt_policy_t *pc, uint64_t now_ms)
 	}
 }
 
-static unsigned int leg_count(unsigned int legs)
+unsigned int vt_leg_count(unsigned int legs)
 {
 	return (legs & VT_LEG_CALLER ? 1 : 0) + (legs & VT_LEG_CALLEE ? 1 : 0);
 }
@@ -291,7 +291,7 @@ vt_decision_t vt_policy_on_deadline(vt_policy_t *pc, uint64_t now_ms)
 			/* Never stack a probe on a leg whose last one is pending. */
 			d.legs = (uint8_t)(VT_LEGS_BOTH & ~pc->confirmed & ~pc->pending);
 			pc->pending |= d.legs;
-			pc->probes_sent += leg_count(d.legs);
+			pc->probes_sent += vt_leg_count(d.legs);
 			if(d.legs) {
 				uint64_t off =
 						now_ms > pc->window_ms ? now_ms - pc->window_ms : 0;

@@ -50,6 +50,8 @@
 #define VT_LEG_CALLER 1u
 #define VT_LEG_CALLEE 2u
 #define VT_LEGS_BOTH 3u
+/* How many legs the VT_LEG_* bits name (0 to 2). */
+unsigned int vt_leg_count(unsigned int legs);
 
 /* Probe outcome code for a probe that could not be sent at all. */
 #define VT_PROBE_UNSENT 0

@@ -70,11 +70,6 @@ static void vt_dispatch(const vt_job_t *job)
 	}
 }
 
-static unsigned int legs_count(unsigned int legs)
-{
-	return ((legs & VT_LEG_CALLER) ? 1 : 0) + ((legs & VT_LEG_CALLEE) ? 1 : 0);
-}
-
 static void job_started(const vt_job_t *job)
 {
 	uint64_t late;
@@ -84,7 +79,7 @@ static void job_started(const vt_job_t *job)
 		return;
 	late = vt_ms_since(vt_now_ms(), job->due_ms);
 	vt_stats_lateness(late);
-	probes = job->action == VT_ACT_PROBE ? legs_count(job->legs) : 0;
+	probes = job->action == VT_ACT_PROBE ? vt_leg_count(job->legs) : 0;
 	if(vt_late_note(&vt_late, late, probes) && probes > 0)
 		vt_stats_probes_late(probes);
 }
