@@ -318,3 +318,32 @@ int vt_request_to_has_tag(
 	}
 	return 0;
 }
+
+int vt_request_cseq(const char *buf, size_t len, uint32_t *out)
+{
+	static const char name[] = "\r\nCSeq:";
+	const size_t nl = sizeof(name) - 1;
+	const char *p, *end;
+	uint64_t v = 0;
+	int digits = 0;
+
+	if(buf == NULL)
+		return -1;
+	end = buf + len;
+	for(p = buf; (size_t)(end - p) >= nl; p++)
+		if(strncasecmp(p, name, nl) == 0)
+			break;
+	if((size_t)(end - p) < nl)
+		return -1;
+	for(p += nl; p < end && (*p == ' ' || *p == '\t'); p++)
+		;
+	for(; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
+		v = v * 10 + (uint64_t)(*p - '0');
+		if(v > UINT32_MAX)
+			return -1;
+	}
+	if(digits == 0)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}

@@ -113,4 +113,10 @@ int vt_facts_untrusted(const vt_timer_facts_t *f);
 int vt_request_to_has_tag(
 		const char *buf, size_t len, const char *tag, size_t tag_len);
 
+/* The CSeq number of a request tm built (buf as above: "\r\nCSeq: 3
+ * BYE\r\n"). Returns 0 and sets *out, or -1: no CSeq line, no number,
+ * one above 2^32 - 1. Used to see whether a request relayed meanwhile
+ * passed the CSeq of a BYE the dialog module sent. */
+int vt_request_cseq(const char *buf, size_t len, uint32_t *out);
+
 #endif

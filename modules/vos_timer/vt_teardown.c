@@ -45,7 +45,9 @@ static struct
 	int callee_seen;
 	str callee_tag;
 	vt_dlg_key_t key;
-	int track; /* the store tracks the call's BYEs (a held teardown) */
+	int track;		  /* the store tracks the call's BYEs (a held teardown) */
+	uint32_t cseq[2]; /* the CSeq of the BYE to the caller, the callee */
+	int cseq_ok[2];
 } vt_bye_watch;
 
 /* The final answer to a BYE of a teardown the module follows (the dialog
@@ -70,7 +72,7 @@ static void bye_answered(
 
 static void bye_created(void *tx, const str *method, const str *buf)
 {
-	int seen_before;
+	int seen_before, i;
 	unsigned int leg;
 
 	if(!vt_bye_watch.on || method->len != 3
@@ -85,12 +87,17 @@ static void bye_created(void *tx, const str *method, const str *buf)
 					vt_bye_watch.callee_tag.s,
 					(size_t)vt_bye_watch.callee_tag.len))
 		vt_bye_watch.callee_seen = 1;
+	leg = !seen_before && vt_bye_watch.callee_seen ? VT_LEG_CALLEE
+												   : VT_LEG_CALLER;
+	i = leg == VT_LEG_CALLEE;
+	vt_bye_watch.cseq_ok[i] =
+			buf->s != NULL
+			&& vt_request_cseq(buf->s, (size_t)buf->len, &vt_bye_watch.cseq[i])
+					   == 0;
 	if(!vt_bye_watch.track)
 		return;
 	/* its answer tells the store whether that leg is done; not sent yet
 	 * (t_uac runs this before the send), so no answer can come first */
-	leg = !seen_before && vt_bye_watch.callee_seen ? VT_LEG_CALLEE
-												   : VT_LEG_CALLER;
 	vt_store_bye_sent(vt_bye_watch.key, leg);
 	if(vt_tm_on_answer(tx, VT_TM_BYE, vt_bye_watch.key, leg) < 0)
 		vt_store_bye_done(vt_bye_watch.key, leg, 0);
@@ -125,6 +132,7 @@ static void watch_begin(vt_dlg_key_t key, str *callee_tag, int track)
 	vt_bye_watch.n_byes = 0;
 	vt_bye_watch.callee_seen = 0;
 	vt_bye_watch.callee_tag = *callee_tag;
+	vt_bye_watch.cseq_ok[0] = vt_bye_watch.cseq_ok[1] = 0;
 }
 
 static unsigned int watch_end(void)
@@ -149,7 +157,7 @@ static unsigned int watch_end(void)
  * PRACK, whose CSeqs the dialog module does not follow: a strict UA
  * answers 500 to a BYE not above its PRACK. */
 static int send_bye(struct dlg_cell *dlg, vt_dlg_key_t key, unsigned int leg,
-		const str *hdrs)
+		const str *hdrs, uint32_t *sent_cseq)
 {
 	static str m_bye = str_init("BYE");
 	static const char mf[] = "Max-Forwards: 70\r\n";
@@ -192,6 +200,8 @@ static int send_bye(struct dlg_cell *dlg, vt_dlg_key_t key, unsigned int leg,
 	if(l.prack)
 		last += 80;
 	ret = vt_tm_send(&l, &m_bye, &all, last + 1, VT_TM_BYE, key);
+	if(ret == 0 && sent_cseq != NULL)
+		*sent_cseq = last + 1;
 	vt_leg_free(&l);
 	pkg_free(all.s);
 	return ret;
@@ -199,16 +209,16 @@ static int send_bye(struct dlg_cell *dlg, vt_dlg_key_t key, unsigned int leg,
 
 /* A BYE the module sends itself to one leg; for a held teardown its
  * outcome is tracked, and a BYE that cannot go out now goes again at the
- * teardown's recheck. */
+ * teardown's recheck. sent_cseq (may be NULL): its CSeq, if it went. */
 static void send_own_bye(const vt_job_t *job, struct dlg_cell *dlg,
-		unsigned int leg, str *hdrs, int held)
+		unsigned int leg, str *hdrs, int held, uint32_t *sent_cseq)
 {
 	const char *who = vt_legs_name(leg);
 	struct dlg_cell *done;
 
 	if(held)
 		vt_store_bye_sent(job->key, leg);
-	if(send_bye(dlg, job->key, leg, hdrs) == 0)
+	if(send_bye(dlg, job->key, leg, hdrs, sent_cseq) == 0)
 		return;
 	if(!held) {
 		LM_ERR("call-id [%.*s]: cannot send the BYE to the %s\n",
@@ -255,9 +265,41 @@ static void end_again(const vt_job_t *job)
 			continue;
 		LM_WARN("call-id [%.*s]: sending the BYE to the %s again\n",
 				job->callid.len, job->callid.s, vt_legs_name(legs[i]));
-		send_own_bye(job, dlg, legs[i], &hdrs, 1);
+		send_own_bye(job, dlg, legs[i], &hdrs, 1, NULL);
 	}
 	end_done(job, dlg, 1);
+}
+
+/* A BYE's CSeq is the sender's last + 1, read from the dialog before tm
+ * sends it. A request from the other end that a worker relays meanwhile
+ * (a re-INVITE, an UPDATE) moves that CSeq on and may reach the leg
+ * first: the BYE then has a CSeq not above it, and a strict UA answers
+ * 500 (RFC 3261 12.2.2) and stays up. The worker moves the dialog's CSeq
+ * before it relays, so once the BYEs are out a dialog CSeq at or above a
+ * BYE's shows every such request: that leg gets one more BYE, above it.
+ * sent: the CSeq of the BYE each leg got (0: none seen). */
+static void resend_crossed(const vt_job_t *job, struct dlg_cell *dlg, str *hdrs,
+		int held, const uint32_t sent[2])
+{
+	static const unsigned int legs[2] = {VT_LEG_CALLER, VT_LEG_CALLEE};
+	uint32_t now;
+	vt_leg_t l;
+	int i, crossed;
+
+	for(i = 0; i < 2; i++) {
+		if(sent[i] == 0 || vt_dialog_leg(dlg, legs[i], &l) < 0)
+			continue;
+		crossed = l.other_cseq_ok && l.other_cseq >= sent[i];
+		now = l.other_cseq;
+		vt_leg_free(&l);
+		if(!crossed)
+			continue;
+		LM_INFO("call-id [%.*s]: a request crossed the BYE to the %s (its "
+				"CSeq %u, the dialog's now %u); sending another\n",
+				job->callid.len, job->callid.s, vt_legs_name(legs[i]), sent[i],
+				now);
+		send_own_bye(job, dlg, legs[i], hdrs, held, NULL);
+	}
 }
 
 void vt_teardown_forget(const vt_job_t *job)
@@ -281,6 +323,7 @@ void vt_teardown_run(const vt_job_t *job)
 	struct dlg_cell *dlg;
 	str reason, hdrs, callee_tag;
 	unsigned int byes, missing;
+	uint32_t sent[2];
 	int ret, held;
 
 	if(job->held != NULL) {
@@ -320,6 +363,8 @@ void vt_teardown_run(const vt_job_t *job)
 	watch_begin(job->key, &callee_tag, held);
 	ret = vt_dialog_terminate(dlg, &hdrs);
 	byes = watch_end();
+	sent[0] = vt_bye_watch.cseq_ok[0] ? vt_bye_watch.cseq[0] : 0;
+	sent[1] = vt_bye_watch.cseq_ok[1] ? vt_bye_watch.cseq[1] : 0;
 	missing = VT_LEGS_BOTH & ~byes;
 	if(byes == 0 && vt_dialog_deleted(dlg)) {
 		/* An endpoint's BYE passed between our look at the dialog and
@@ -339,7 +384,7 @@ void vt_teardown_run(const vt_job_t *job)
 		LM_INFO("call-id [%.*s]: the caller answered its BYE before the "
 				"dialog module sent the callee's; sending that BYE\n",
 				job->callid.len, job->callid.s);
-		send_own_bye(job, dlg, VT_LEG_CALLEE, &hdrs, held);
+		send_own_bye(job, dlg, VT_LEG_CALLEE, &hdrs, held, &sent[1]);
 	} else if(missing && held) {
 		/* the dialog module could not build or send them (no contact, a
 		 * DNS failure, no socket, no memory): ours, now or later */
@@ -347,14 +392,15 @@ void vt_teardown_run(const vt_job_t *job)
 				"(%d); sending it\n",
 				job->callid.len, job->callid.s, vt_legs_name(missing), ret);
 		if(missing & VT_LEG_CALLER)
-			send_own_bye(job, dlg, VT_LEG_CALLER, &hdrs, held);
+			send_own_bye(job, dlg, VT_LEG_CALLER, &hdrs, held, &sent[0]);
 		if(missing & VT_LEG_CALLEE)
-			send_own_bye(job, dlg, VT_LEG_CALLEE, &hdrs, held);
+			send_own_bye(job, dlg, VT_LEG_CALLEE, &hdrs, held, &sent[1]);
 	} else if(missing && !vt_dialog_deleted(dlg)) {
 		LM_ERR("call-id [%.*s]: the dialog module could not send the "
 			   "BYEs (%d)\n",
 				job->callid.len, job->callid.s, ret);
 	}
+	resend_crossed(job, dlg, &hdrs, held, sent);
 	if(job->action == VT_ACT_TEARDOWN)
 		vt_stats_teardown(job->reason);
 	end_done(job, dlg, held);

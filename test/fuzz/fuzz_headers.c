@@ -9,16 +9,20 @@
  * libFuzzer target for modules/vos_timer/vt_headers.c: the only code of the
  * module that reads bytes a peer chose before anything checks them.
  *
- * Each input is used twice:
+ * Each input is used three ways:
  *   - whole, as one header body: vt_parse_delta (with and without the
  *     refresher parameter) and vt_token_list_has;
  *   - split at '\n' into "Name: body" lines folded into one message's facts
- *     with vt_facts_add_header, the way the glue walks msg->headers.
+ *     with vt_facts_add_header, the way the glue walks msg->headers;
+ *   - whole, as a request tm built: vt_request_to_has_tag and
+ *     vt_request_cseq.
  * Every buffer handed to the parser is a malloc'd copy of exactly its
  * length, without a NUL, so ASan sees any read past len. A broken
  * invariant traps (a crash for libFuzzer).
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -272,10 +276,30 @@ static void fuzz_to_tag(const uint8_t *data, size_t size)
 	}
 }
 
+/* The same input for the CSeq reader: it stays inside it (ASan), and a
+ * number it returns is one the input holds after a CSeq name. */
+static void fuzz_cseq(const uint8_t *data, size_t size)
+{
+	const char *buf = (const char *)data;
+	uint32_t n = 0;
+	char digits[16];
+	int seen = 0;
+	size_t i;
+
+	if(vt_request_cseq(buf, size, &n) != 0)
+		return;
+	snprintf(digits, sizeof(digits), "%u", (unsigned)n);
+	for(i = 0; i + 7 <= size && !seen; i++)
+		seen = strncasecmp(buf + i, "\r\nCSeq:", 7) == 0;
+	if(!seen || memmem(buf, size, digits, strlen(digits)) == NULL)
+		__builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fuzz_body(data, size);
 	fuzz_message(data, size);
 	fuzz_to_tag(data, size);
+	fuzz_cseq(data, size);
 	return 0;
 }

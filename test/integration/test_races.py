@@ -10,6 +10,8 @@ BYE: test_foundation's test_teardown_races_caller_bye.)
                               teardown; the callee answers it after 30 ms,
                               487 if the BYE comes first, 481 after the BYE
   test_races_callee_reinvite  the same, the callee re-INVITEs (upstream)
+  test_races_reinvite_crosses_bye  both again, every BYE held 30 ms after
+                              its CSeq is set: re-INVITEs relayed in between
   test_races_callee_bye       the callee hangs up around the teardown
   test_races_cancel_vs_answer the caller CANCELs as the callee's 200 leaves:
                               the 200 wins (a zombie the cap must end) or
@@ -35,7 +37,9 @@ the module's BYEs (Reason no-timer-limit) to each leg, distinct by Via
 branch and CSeq (retransmissions are one BYE): one per leg when the module
 ended the call, none otherwise, never one leg only; each with a CSeq above
 any in-dialog request that leg got before it (a strict UA answers 500 to
-an older one); no other request the proxy originated (a probe, a new
+an older one), or a second one, above the request that reached the
+first's CSeq (test_races_reinvite_crosses_bye makes that happen: every
+BYE held 30 ms between its CSeq and its send); no other request the proxy originated (a probe, a new
 transaction) at any time; the event route's teardown line and the
 module's 'ending the call' line once per call the module ended, none
 otherwise. Per run: the teardown counters equal the calls the module
@@ -50,7 +54,7 @@ import re
 import time
 
 import scenarios as sc
-from harness import Kamailio, Sipp, check, workdir
+from harness import CFG, Kamailio, Sipp, check, workdir
 
 LIMIT_S = 2
 SIPP_RACE = ["-timer_resol", "1", "-pause_msg_ign", "-default_behaviors", "all,-abortunexp"]
@@ -367,14 +371,38 @@ def _sipp_notes(sides):
     return n
 
 
+def _bye_stall_cfg(wd, ms):
+    """The sample config with every BYE Kamailio originates held ms before
+    it leaves (event_route[tm:local-request] runs in t_uac after the
+    request is built, CSeq and all, and before it is sent; no tm or dialog
+    lock is held there): a request the other end sends meanwhile is
+    relayed first, with a CSeq the BYE's is not above."""
+    with open(CFG) as f:
+        cfg = f.read()
+    anchor = 'loadmodule "tm.so"\n'
+    check(anchor in cfg, "the sample loads no tm")
+    cfg = cfg.replace(anchor, anchor + 'loadmodule "cfgutils.so"\n', 1)
+    cfg += ('\nevent_route[tm:local-request] {\n'
+            '\tif (is_method("BYE")) {\n'
+            '\t\txlog("L_NOTICE", "test: holding the BYE to $ru (CSeq $cs) %d ms\\n");\n'
+            '\t\tusleep("%d");\n'
+            '\t}\n}\n' % (ms, ms * 1000))
+    path = os.path.join(wd, "kamailio-bye-stall.cfg")
+    with open(path, "w") as f:
+        f.write(cfg)
+    return path
+
+
 class Race:
     """One Kamailio, several SIPp pairs started STAGGER_S apart."""
 
-    def __init__(self, name, defines=None):
+    def __init__(self, name, defines=None, bye_stall_ms=0):
         self.wd = workdir(name)
         d = {"VT_NO_TIMER_LIMIT": LIMIT_S, "VT_CHILDREN": 4}
         d.update(defines or {})
-        self.kam = Kamailio(self.wd, d).start()
+        cfg = _bye_stall_cfg(self.wd, bye_stall_ms) if bye_stall_ms else CFG
+        self.crossed = 0
+        self.kam = Kamailio(self.wd, d, cfg=cfg).start()
 
     def run(self, pairs, timeout_s=30):
         """pairs: [(tag, caller xml, callee xml)] -> [(tag, uac, uas)]"""
@@ -407,17 +435,19 @@ class Race:
         not), None (either). Returns whether it did."""
         cid = _call_id(uac)
         a, b = _module_byes(uac), _module_byes(uas)
-        check(len(a) <= 1 and len(b) <= 1,
+        check(len(a) <= 2 and len(b) <= 2,
               "%s (%s): the module sent %d distinct BYEs to the caller, %d to the callee"
               % (tag, cid, len(a), len(b)))
-        check(len(a) == len(b), "%s (%s): the module's BYE reached the %s only"
+        check(bool(a) == bool(b), "%s (%s): the module's BYE reached the %s only"
               % (tag, cid, "caller" if a else "callee"))
         ended = bool(a)
         if module_ends is not None:
             check(ended == module_ends, "%s (%s): module BYEs %s, expected %s"
                   % (tag, cid, "sent" if ended else "none", "some" if module_ends else "none"))
+        crossed = 0
         for side in (uac, uas):
-            for bye in (ms[0] for ms in _module_byes(side).values()):
+            byes = sorted((ms[0] for ms in _module_byes(side).values()), key=lambda m: m.ts)
+            for i, bye in enumerate(byes):
                 n = int(bye.header("cseq").split()[0])
                 earlier = [m for m in side.messages() if not m.sent and m.is_request
                            and m.ts < bye.ts and _via_count(m) > 1]
@@ -429,9 +459,32 @@ class Race:
                     continue
                 older = [m for m in earlier if m.method not in ("ACK", "CANCEL")
                          and int(m.header("cseq").split()[0]) >= n]
+                if i + 1 < len(byes):
+                    # a first BYE a relayed request crossed: the module
+                    # sends another once the dialog's CSeq reached the
+                    # BYE's, which it cannot tell from a request relayed
+                    # just after its BYE, even after its second BYE (the
+                    # worker moves the CSeq before it relays)
+                    nxt = byes[i + 1]
+                    passed = [m for m in side.messages() if not m.sent and m.is_request
+                              and _via_count(m) > 1
+                              and m.method not in ("ACK", "CANCEL", "BYE")
+                              and int(m.header("cseq").split()[0]) >= n]
+                    check(passed, "%s (%s): the module sent the %s a second BYE, but no request "
+                          "reached its first BYE's CSeq %d" % (tag, cid, side.name, n))
+                    check(int(nxt.header("cseq").split()[0]) > int(passed[0].header("cseq").split()[0]),
+                          "%s (%s): the second BYE to the %s is not above the request that "
+                          "crossed the first" % (tag, cid, side.name))
+                    crossed += 1
+                    continue
                 check(not older, "%s (%s): the module's BYE to the %s has CSeq %d, not above the "
                       "%s it got before (a strict UA answers 500)"
                       % (tag, cid, side.name, n, older and older[-1].header("cseq")))
+        check(len(re.findall(r"call-id \[%s\]: a request crossed the BYE to the"
+                             % re.escape(cid), self.kam.log())) == crossed,
+              "%s (%s): %d crossed BYEs, not as many 'a request crossed' lines in the log"
+              % (tag, cid, crossed))
+        self.crossed += crossed
         other = _proxy_originated(uac) + _proxy_originated(uas)
         check(not other, "%s (%s): the proxy sent %s" % (
             tag, cid, ", ".join("%s to %s" % (m.method, s.name) for s in (uac, uas)
@@ -498,8 +551,15 @@ def _first_sent(side, method, cseq):
 RACE_OFFSETS = (-35, -24, -13, -2, 9, 20, 31, 42, 53, 64, 75)
 
 
-def _reinvite_race(who):
-    r = Race("race-reinv-" + who, REINV_DEFINES)
+# how long the slow-BYE runs hold each of the proxy's BYEs between its
+# CSeq and its send; the offsets span 110 ms, so several of the 11
+# re-INVITEs come within it
+BYE_STALL_MS = 30
+
+
+def _reinvite_race(who, bye_stall_ms=0):
+    r = Race("race-reinv-%s%s" % (who, "-slow" if bye_stall_ms else ""), REINV_DEFINES,
+             bye_stall_ms)
     try:
         shm0 = r.kam.module_shm()
         calls = r.run([("%s%+d" % (who, off),) + reinvite_race_pair(who, off)
@@ -518,10 +578,12 @@ def _reinvite_race(who):
             skew.append(round((reinv.ts - first_bye) * 1000))
         st, shm1 = r.finish(len(calls), shm0)
         check(min(skew) < 0 < max(skew), "re-INVITEs only on one side of the BYE: %s ms" % skew)
-        print("    %s re-INVITE at %s ms from the module's BYE; answers: %s; module shm %d -> %d; "
-              "SIPp ignored %d unexpected messages"
+        if bye_stall_ms:
+            check(r.crossed > 0, "no re-INVITE crossed a BYE held %d ms" % bye_stall_ms)
+        print("    %s re-INVITE at %s ms from the module's BYE; answers: %s; %d BYEs crossed, "
+              "sent again; module shm %d -> %d; SIPp ignored %d unexpected messages"
               % (who, skew, ", ".join("%d x%d" % kv for kv in sorted(outcomes.items())),
-                 shm0, shm1, _sipp_notes([s for _, a, b in calls for s in (a, b)])))
+                 r.crossed, shm0, shm1, _sipp_notes([s for _, a, b in calls for s in (a, b)])))
     finally:
         r.stop()
 
@@ -537,6 +599,17 @@ def test_races_caller_reinvite():
 def test_races_callee_reinvite():
     """The same with the callee's re-INVITE (upstream, CSeq 101)."""
     _reinvite_race("callee")
+
+
+def test_races_reinvite_crosses_bye():
+    """Each of the proxy's BYEs held 30 ms between its CSeq and its send
+    (tm:local-request): the caller's, then the callee's re-INVITE, relayed
+    meanwhile, reaches the other leg before the BYE, with a CSeq the BYE's
+    is not above (a strict UA answers 500 to that BYE). The module sees
+    the dialog's CSeq pass its BYE's and sends that leg another BYE above
+    it; no other BYE is sent twice."""
+    _reinvite_race("caller", BYE_STALL_MS)
+    _reinvite_race("callee", BYE_STALL_MS)
 
 
 def test_races_callee_bye():
@@ -623,6 +696,7 @@ def test_races_cancel_vs_answer():
 TESTS = [
     test_races_caller_reinvite,
     test_races_callee_reinvite,
+    test_races_reinvite_crosses_bye,
     test_races_callee_bye,
     test_races_cancel_vs_answer,
 ]

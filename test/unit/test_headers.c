@@ -856,6 +856,33 @@ START_TEST(test_request_to_tag)
 }
 END_TEST
 
+START_TEST(test_request_cseq)
+{
+	static const char bye[] = "BYE sip:bob@b SIP/2.0\r\n"
+							  "Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1\r\n"
+							  "X-CSeq: 7 BYE\r\n"
+							  "CSeq: 103 BYE\r\n\r\n";
+	uint32_t n = 0;
+
+	/* the CSeq line, not another header ending in "CSeq" */
+	ck_assert_int_eq(vt_request_cseq(bye, sizeof(bye) - 1, &n), 0);
+	ck_assert_uint_eq(n, 103);
+	/* any case of the name, tabs before the number, the largest value */
+	ck_assert_int_eq(
+			vt_request_cseq("A\r\ncseq:\t4294967295 BYE\r\n", 25, &n), 0);
+	ck_assert_uint_eq(n, 4294967295u);
+	/* too large, no number, no CSeq line, cut inside the name, nothing */
+	n = 9;
+	ck_assert_int_eq(
+			vt_request_cseq("A\r\nCSeq: 4294967296 BYE\r\n", 25, &n), -1);
+	ck_assert_int_eq(vt_request_cseq("A\r\nCSeq: BYE\r\n", 14, &n), -1);
+	ck_assert_int_eq(vt_request_cseq("A\r\nTo: x\r\n", 10, &n), -1);
+	ck_assert_int_eq(vt_request_cseq(bye, 84, &n), -1);
+	ck_assert_int_eq(vt_request_cseq(NULL, 0, &n), -1);
+	ck_assert_uint_eq(n, 9);
+}
+END_TEST
+
 Suite *headers_suite(void)
 {
 	Suite *s = suite_create("headers");
@@ -893,6 +920,7 @@ Suite *headers_suite(void)
 	tcase_add_test(tc, test_facts_timer_capable);
 	tcase_add_test(tc, test_facts_untrusted);
 	tcase_add_test(tc, test_request_to_tag);
+	tcase_add_test(tc, test_request_cseq);
 	suite_add_tcase(s, tc);
 	return s;
 }
