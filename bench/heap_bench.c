@@ -20,6 +20,9 @@
  *            a call's deadline did; one figure per remove+insert pair
  *   update   the same re-arm mix with vt_heap_update() (in place), as the
  *            store re-arms now
+ *   same     vt_heap_update() of random nodes at their own deadline, as
+ *            the store re-arms a call at the first leg's answer of a
+ *            probe round (its deadline stays where it was)
  * Every figure is ns per operation, CLOCK_MONOTONIC, the best of --runs
  * runs (default 3). Sizes below 10^6 repeat the scenario 10^6/n times per
  * run so each figure covers ~10^6 operations. Nodes sit in one array
@@ -59,17 +62,19 @@ enum
 	OP_REMOVE,
 	OP_REARM,
 	OP_UPDATE,
+	OP_SAME,
 	OP_COUNT
 };
 
 static const char *const op_key[OP_COUNT] = {
-		"insert", "pop_min", "remove_random", "rearm", "update"};
+		"insert", "pop_min", "remove_random", "rearm", "update", "same"};
 static const char *const op_label[OP_COUNT] = {
 		"insert (random deadline)",
 		"pop-min (min + remove)",
 		"remove random node",
 		"re-arm (remove random + insert later)",
 		"re-arm in place (vt_heap_update, later)",
+		"re-arm in place, same deadline",
 };
 
 /* ---- inputs ------------------------------------------------------------ */
@@ -191,8 +196,9 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* n nodes armed, then the re-arm mix timed: remove + insert, or in place
- * (vt_heap_update); checks the heap still drains in order. */
+/* n nodes armed, then the re-arm mix timed: remove + insert (in_place
+ * 0), in place (1, vt_heap_update), or in place at the node's own
+ * deadline (2); checks the heap still drains in order. */
 static void rearm_mix(vt_heap_t *h, vt_heap_node_t *nodes, const inputs_t *in,
 		size_t n, int in_place, uint64_t *ns, uint64_t *ops)
 {
@@ -207,7 +213,9 @@ static void rearm_mix(vt_heap_t *h, vt_heap_node_t *nodes, const inputs_t *in,
 		vt_heap_node_t *x = &nodes[in->mix_idx[i]];
 		uint64_t later = x->deadline_ms + 1 + in->mix_delta[i];
 
-		if(in_place) {
+		if(in_place == 2) {
+			vt_heap_update(h, x, x->deadline_ms);
+		} else if(in_place) {
 			vt_heap_update(h, x, later);
 		} else {
 			vt_heap_remove(h, x);
@@ -298,6 +306,7 @@ static void run_once(const inputs_t *in, vt_heap_node_t *nodes,
 	 * re-armed in place, as the store does now */
 	rearm_mix(&h, nodes, in, n, 0, &ns[OP_REARM], &ops[OP_REARM]);
 	rearm_mix(&h, nodes, in, n, 1, &ns[OP_UPDATE], &ops[OP_UPDATE]);
+	rearm_mix(&h, nodes, in, n, 2, &ns[OP_SAME], &ops[OP_SAME]);
 }
 
 /* ---- output ------------------------------------------------------------ */

@@ -167,6 +167,11 @@ void vt_heap_remove(vt_heap_t *h, vt_heap_node_t *node)
 
 void vt_heap_update(vt_heap_t *h, vt_heap_node_t *node, uint64_t deadline_ms)
 {
+	/* the first leg's answer of a probe round leaves the call's deadline
+	 * where it was (the second restarts the window): no sift, no look at
+	 * the neighbours (other calls' records, cold in cache) */
+	if(node->deadline_ms == deadline_ms)
+		return;
 	node->deadline_ms = deadline_ms;
 	node->seq = h->next_seq++;
 	sift(h, node);

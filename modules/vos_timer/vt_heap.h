@@ -40,7 +40,8 @@ void vt_heap_insert(vt_heap_t *h, vt_heap_node_t *node, uint64_t deadline_ms);
 void vt_heap_remove(vt_heap_t *h, vt_heap_node_t *node);
 /* Re-arm node (in the heap) at deadline_ms where it is: one sift, no
  * detaching of the last node (about half a remove plus an insert). It
- * counts as armed now for the order of equal deadlines. */
+ * counts as armed now for the order of equal deadlines, unless
+ * deadline_ms is its deadline already: then nothing changes. */
 void vt_heap_update(vt_heap_t *h, vt_heap_node_t *node, uint64_t deadline_ms);
 static inline vt_heap_node_t *vt_heap_min(const vt_heap_t *h)
 {

@@ -467,6 +467,7 @@ START_TEST(test_randomized_against_reference)
 	pool_t p;
 	vt_heap_t h;
 	unsigned int op, inserts = 0, removes = 0, pops = 0, updates = 0;
+	unsigned int same = 0;
 	uint64_t now = 1000;
 
 	rng_state = 0x9e3779b97f4a7c15ULL;
@@ -483,12 +484,19 @@ START_TEST(test_randomized_against_reference)
 			if(rng() % 50 == 0)
 				d = UINT64_MAX - rng() % 2;
 			if(p.in_heap[i] && rng() % 2) {
-				/* re-arm in place: armed now, so last among ties */
-				uint64_t seq = h.next_seq;
+				/* re-arm in place: armed now, so last among ties; at
+				 * its own deadline it keeps its place */
+				int unchanged;
+
+				if(rng() % 4 == 0)
+					d = nodes[i].deadline_ms; /* a first leg's answer */
+				unchanged = nodes[i].deadline_ms == d;
+				uint64_t seq = unchanged ? nodes[i].seq : h.next_seq;
 
 				vt_heap_update(&h, &nodes[i], d);
 				REQUIRE(nodes[i].deadline_ms == d && nodes[i].seq == seq,
 						"update did not re-key node %zu", i);
+				same += unchanged;
 				updates++;
 			} else {
 				if(p.in_heap[i]) {
@@ -526,6 +534,7 @@ START_TEST(test_randomized_against_reference)
 	ck_assert_uint_gt(removes, RND_OPS / 10);
 	ck_assert_uint_gt(pops, RND_OPS / 10);
 	ck_assert_uint_gt(updates, 50); /* each checked against the tree */
+	ck_assert_uint_gt(same, 20);	/* re-armed at its own deadline */
 
 	/* drain in order, checking non-decreasing (deadline, seq) */
 	{
