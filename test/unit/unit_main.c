@@ -23,6 +23,7 @@ int main(void)
 	srunner_add_suite(sr, hist_suite());
 	srunner_add_suite(sr, persist_suite());
 	srunner_add_suite(sr, store_suite());
+	srunner_add_suite(sr, flight_suite());
 	srunner_add_suite(sr, cluster_msg_suite());
 
 	srunner_run_all(sr, CK_NORMAL);

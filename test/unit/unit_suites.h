@@ -20,5 +20,6 @@ Suite *hist_suite(void);
 Suite *persist_suite(void);
 Suite *store_suite(void);
 Suite *cluster_msg_suite(void);
+Suite *flight_suite(void);
 
 #endif
