@@ -27,6 +27,10 @@
  *   vt_tm.c          tm adapter: binding, fr_timer, sending an in-dialog
  *                    request and reporting its final answer
  *   vt_sip.c         headers of Kamailio messages, 422, INVITE rewrites
+ *   vt_flight.c      the module's own probes in flight: timers, claims,
+ *                    their Via branch (pure)
+ *   vt_uac.c         probes without tm: UDP to an IP next hop, built and
+ *                    sent here, answers taken in the response function
  *   vt_probe.c       the probe action: probes to the legs, their answers
  *   vt_teardown.c    the teardown action: event route, BYEs (the dialog
  *                    module's, the fallback ones), their answers, resends
@@ -62,6 +66,7 @@
 #include "vt_teardown.h"
 #include "vt_timer.h"
 #include "vt_tm.h"
+#include "vt_uac.h"
 #include "vt_version.h"
 
 MODULE_VERSION
@@ -157,6 +162,8 @@ static param_export_t params[] = {
 	{"cluster", PARAM_INT, &vt_cluster_enabled},
 	{"cluster_heartbeat", PARAM_INT, &vt_cluster_heartbeat_ms},
 	{"cluster_timeout", PARAM_INT, &vt_cluster_timeout_ms},
+	{"stateless_probes", PARAM_INT, &vt_stateless_probes},
+	{"probe_slots", PARAM_INT, &vt_probe_slots},
 	{0, 0, 0}
 };
 
@@ -181,7 +188,7 @@ struct module_exports exports = {
 	params,
 	vt_rpc_cmds,
 	mod_pvs,	/* pseudo-variables */
-	0,			/* response function */
+	vt_uac_reply, /* response function */
 	mod_init,
 	child_init,
 	mod_destroy
@@ -212,6 +219,8 @@ static int mod_init(void)
 	if(vt_dialog_bind() < 0 || vt_tm_bind() < 0 || vt_sip_bind() < 0
 			|| vt_teardown_init() < 0)
 		return -1;
+	if(vt_uac_init() < 0)
+		return -1;
 	vt_probe_init();
 	if(vt_settings_init(&vt_modparams) < 0)
 		return -1;
@@ -235,6 +244,7 @@ static int child_init(int rank)
 				vt_tm_check_interval((uint64_t)vt_modparams.session_ttl_s * 1000
 											 / vt_modparams.update_segment,
 						"");
+		vt_uac_set_timeout(vt_fr_timer_ms);
 		return 0;
 	}
 	if(rank == PROC_MAIN)
@@ -246,6 +256,7 @@ static void mod_destroy(void)
 {
 	vt_cluster_destroy();
 	vt_store_destroy();
+	vt_uac_destroy();
 	vt_settings_destroy();
 	vt_stats_destroy();
 }

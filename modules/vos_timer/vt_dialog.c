@@ -432,6 +432,17 @@ struct dlg_cell *vt_dialog_get(const vt_job_t *job)
 	return dlg;
 }
 
+struct dlg_cell *vt_dialog_by_key(vt_dlg_key_t key)
+{
+	struct dlg_cell *dlg = vt_dlg_lookup(key.h_entry, key.h_id);
+
+	if(dlg != NULL && dlg->state == DLG_STATE_DELETED) {
+		vt_dlgb.release_dlg(dlg);
+		dlg = NULL;
+	}
+	return dlg;
+}
+
 vt_dlg_presence_t vt_dialog_presence(vt_dlg_key_t key, const str *callid)
 {
 	struct dlg_cell *dlg;

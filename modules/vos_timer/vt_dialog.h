@@ -32,6 +32,9 @@ int vt_dialog_manage(struct sip_msg *msg, const vt_params_t *params,
  * or NULL when it has ended - then the call's record is dropped too. */
 struct dlg_cell *vt_dialog_get(const vt_job_t *job);
 void vt_dialog_put(struct dlg_cell *dlg);
+/* The dialog with this key, with a reference taken, or NULL when there is
+ * none or it has ended; the record is left alone. */
+struct dlg_cell *vt_dialog_by_key(vt_dlg_key_t key);
 
 /* One leg's route and identity for a request to it, copied under the
  * dialog's entry lock (SIP workers replace contacts and CSeqs under it;

@@ -27,6 +27,7 @@
 #include "vt_probe.h"
 #include "vt_stats.h"
 #include "vt_tm.h"
+#include "vt_uac.h"
 
 /* A probe's final answer. A reply tm made up itself is no answer from the
  * far end: its timeout (408, or on Kamailio 6.x tm's reply_408_code) or
@@ -47,6 +48,7 @@ static void probe_answered(
 void vt_probe_init(void)
 {
 	vt_tm_set_handler(VT_TM_PROBE, probe_answered);
+	vt_uac_set_handler(probe_answered);
 }
 
 static int send_one(struct dlg_cell *dlg, const vt_job_t *job, unsigned int leg)
@@ -63,7 +65,11 @@ static int send_one(struct dlg_cell *dlg, const vt_job_t *job, unsigned int leg)
 		cseq = l.other_cseq - 1;
 	method.s = (char *)vt_probe_method_name(job->probe_method);
 	method.len = strlen(method.s);
-	ret = vt_tm_send(&l, &method, NULL, cseq, VT_TM_PROBE, job->key);
+	ret = vt_uac_send(&l, job->probe_method, cseq, job->key);
+	if(ret == 0)
+		vt_stats_probe(VT_PS_OWN);
+	else if(ret > 0)
+		ret = vt_tm_send(&l, &method, NULL, cseq, VT_TM_PROBE, job->key);
 	vt_leg_free(&l);
 	return ret;
 }

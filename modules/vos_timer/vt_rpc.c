@@ -25,6 +25,7 @@
 #include "vt_store.h"
 #include "vt_teardown.h"
 #include "vt_tm.h"
+#include "vt_uac.h"
 #include "vt_version.h"
 
 static const char *vt_rpc_stats_doc[] = {
@@ -74,10 +75,14 @@ static void vt_rpc_stats(rpc_t *rpc, void *ctx)
 			(int)vt_stats_teardowns(VT_REASON_NO_TIMER_LIMIT), "teardown_admin",
 			(int)vt_stats_teardowns(VT_REASON_ADMIN));
 	vt_stats_lateness_summary(&p50, &p99, &max);
-	rpc->struct_add(h, "dddddd", "lateness_p50_ms", (int)p50, "lateness_p99_ms",
-			(int)p99, "lateness_max_ms", (int)max, "probes_late",
-			(int)vt_stats_probes_late_total(), "probes_peak_100ms",
-			(int)vt_stats_probes_peak(), "restored", (int)c.restored);
+	rpc->struct_add(h, "ddddddddd", "lateness_p50_ms", (int)p50,
+			"lateness_p99_ms", (int)p99, "lateness_max_ms", (int)max,
+			"probes_late", (int)vt_stats_probes_late_total(),
+			"probes_peak_100ms", (int)vt_stats_probes_peak(),
+			"probes_stateless", (int)vt_stats_probes(VT_PS_OWN),
+			"probes_resent", (int)vt_stats_probes(VT_PS_RESENT),
+			"probes_in_flight", (int)vt_uac_in_flight(), "restored",
+			(int)c.restored);
 	vt_cluster_counts(&cc);
 	vt_cluster_self(&self);
 	rpc->struct_add(h, "sSddd", "version", VT_VERSION, "node", &self,

@@ -116,6 +116,11 @@ static counter_def_t vt_counter_defs[] = {
 				"probes answered with a code that confirms the leg"},
 		{&vt_cnt_probe[VT_PS_FAILED], "probes_failed", 0, 0, 0,
 				"probes answered 408 or 481, timed out, or not sendable"},
+		{&vt_cnt_probe[VT_PS_RESENT], "probes_resent", 0, 0, 0,
+				"retransmissions of the probes sent without tm"},
+		{&vt_cnt_probe[VT_PS_OWN], "probes_stateless", 0, 0, 0,
+				"probes sent by the module itself, without tm (of "
+				"probes_sent)"},
 		{&vt_cnt_probes_late, "probes_late", 0, 0, 0,
 				"probe requests sent more than 100 ms after their time"},
 		{0, "probes_peak_100ms", 0, shm_gauge, (void *)1,

@@ -26,6 +26,8 @@ typedef enum vt_probe_stat
 	VT_PS_SENT = 0,
 	VT_PS_CONFIRMED, /* answered with a code that confirms the leg */
 	VT_PS_FAILED,	 /* 408, 481, or not sendable */
+	VT_PS_RESENT,	 /* a probe of the module's own sent again */
+	VT_PS_OWN,		 /* sent by the module itself, without tm */
 	VT_PS__COUNT
 } vt_probe_stat_t;
 void vt_stats_probe(vt_probe_stat_t what);

@@ -36,6 +36,7 @@
 #include "vt_stats.h"
 #include "vt_store.h"
 #include "vt_teardown.h"
+#include "vt_uac.h"
 #include "vt_timer.h"
 
 /* Jobs taken per hold of the store lock, and their Call-IDs' room: a
@@ -141,19 +142,25 @@ static void sleep_until(uint64_t now_ms, uint64_t wake_ms)
 
 static void vt_timer_loop(void)
 {
-	uint64_t start_ms, now_ms, wake_ms, cap_ms;
+	uint64_t start_ms, now_ms, wake_ms, cap_ms, fl_ms;
 
 	vt_late_init(&vt_late, vt_now_ms());
 	for(;;) {
 		cfg_update();
 		start_ms = vt_now_ms();
 		run_due(start_ms);
+		vt_uac_run(vt_now_ms());
 		vt_cluster_tick(vt_now_ms());
 		/* the next run: at the earliest deadline, not before a tick after
 		 * this one began; without deadlines, VT_IDLE_MAX_MS */
 		cap_ms = start_ms + (vt_cluster_on() ? VT_TICK_MS : VT_IDLE_MAX_MS);
 		for(;;) {
 			wake_ms = vt_store_plan_sleep(start_ms + VT_TICK_MS);
+			/* the module's own probes' retransmissions and timeouts */
+			fl_ms = vt_uac_next_ms();
+			if(fl_ms < wake_ms)
+				wake_ms = fl_ms > start_ms + VT_TICK_MS ? fl_ms
+														: start_ms + VT_TICK_MS;
 			if(wake_ms > cap_ms)
 				wake_ms = cap_ms;
 			now_ms = vt_now_ms();
@@ -191,6 +198,7 @@ int vt_timer_fork(void)
 	if(pid == 0) {
 		if(cfg_child_init())
 			exit(-1);
+		vt_uac_become_sender();
 		vt_timer_loop();
 		exit(-1);
 	}

@@ -292,6 +292,9 @@ BAD_PARAMS = [
     ({"VT_PROBE_METHOD": '"INVITE"'}, "probe_method", "INVITE", "UPDATE|OPTIONS"),
     ({"VT_PROBE_NON_TIMER": "2"}, "probe_non_timer", "2", "0..1"),
     ({"VT_MIN_SE": "89"}, "min_se", "89", "90..86400"),
+    ({"VT_STATELESS_PROBES": "2"}, "stateless_probes", "2", "0..1"),
+    ({"VT_PROBE_SLOTS": "1000"}, "probe_slots", "1000", "power of two, 256..4194304"),
+    ({"VT_PROBE_SLOTS": "128"}, "probe_slots", "128", "power of two, 256..4194304"),
     ({"VT_SESSION_TTL": "3", "VT_UPDATE_SEGMENT": "4"}, "session_ttl", "3",
      "update_segment"),
 ]

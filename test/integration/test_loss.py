@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Packet loss (doc/ section "Reliability tests"): soak-like load on one Kamailio while the
 probe traffic loses 10% of its packets, independently in each direction;
-tm's retransmissions must keep every live call alive, and dead calls must
+the probes' retransmissions must keep every live call alive, and dead calls must
 still end on both legs, on time.
 
 Network: the SIPp callers and callees run in a network namespace of their
@@ -41,7 +41,7 @@ failed probe's 408 comes before the next probe is due, so no probe is
 skipped as "still pending").
 
 Chance that a live call is cut, p = 0.10 per packet and direction:
-- tm sends a probe at 0, 0.5, 1.5 and 3.5 s (T1 = 500 ms doubling, T2 4 s)
+- A probe goes out at 0, 0.5, 1.5 and 3.5 s (T1 = 500 ms doubling, T2 4 s)
   until fr_timer (4 s): 4 copies. A copy gets through when it and its 200
   both pass: 0.9 * 0.9 = 0.81. A probe transaction fails with
   q = 0.19^4 = 1.3e-3.
@@ -54,7 +54,11 @@ Chance that a live call is cut, p = 0.10 per packet and direction:
 Result line: live calls cut (must be 0), dead calls not ended (0), ended
 late or early (0), one-leg teardowns (0), and the evidence that loss
 happened: packets dropped each way (> 0 both), probe copies the endpoints
-received more than once (tm retransmissions after a lost 200, > 0)."""
+received more than once (retransmissions after a lost 200, > 0), and the
+module's own retransmissions (probes_resent > 0: the endpoints are UDP at
+IP addresses, so the module sends the probes itself, without tm, and
+retransmits them on the same schedule as tm, doc/ section "Probes without
+tm")."""
 import os
 import re
 import subprocess
@@ -424,14 +428,15 @@ def test_loss_10pct():
               "under loss, %d in their first window), ended off time %d (BYE - last "
               "confirmation + first window's lead - ttl - fr_timer: "
               "%+.2f..%+.2fs), one-leg teardowns %d; dropped %d of %d packets to the endpoints, "
-              "%d of %d from them; probes sent %d, failed %d (the dead callees' %d); live calls' "
-              "probes %d, retransmitted copies they answered %d"
+              "%d of %d from them; probes sent %d, failed %d (the dead callees' %d), resent "
+              "by the module %d; live calls' probes %d, retransmitted copies they answered %d"
               % (LOSS_PCT, net.method, t_off - t_on, live_cut, dead_left, under_loss,
                  first_window, off_time,
                  min(worst or [0]), max(worst or [0]), one_leg,
                  drops["to endpoints"][1], drops["to endpoints"][0],
                  drops["from endpoints"][1], drops["from endpoints"][0],
-                 st["probes_sent"], st["probes_failed"], SEG * N_DEAD, live_tx, live_copies),
+                 st["probes_sent"], st["probes_failed"], SEG * N_DEAD, st["probes_resent"],
+                 live_tx, live_copies),
               flush=True)
         check(live_cut == 0, "%d live calls cut" % live_cut)
         check(dead_left == 0, "%d dead calls not ended" % dead_left)
@@ -442,6 +447,7 @@ def test_loss_10pct():
               "teardowns counted: %r" % st)
         check(all(d[1] > 0 for d in drops.values()), "no packet was dropped: %r" % drops)
         check(live_copies > 0, "no live call's probe was retransmitted to its endpoint")
+        check(st["probes_resent"] > 0, "the module retransmitted no probe: %r" % st)
     finally:
         for s in sipps:
             s.stop()

@@ -62,6 +62,24 @@ def check_probe_gaps(side, t0, i_s, ps=None):
     return gaps
 
 
+def branch(msg):
+    m = re.search(r";branch=([^;,\s]+)", msg.header("via"))
+    return m.group(1) if m else ""
+
+
+def check_own_probes(side, kam, own):
+    """own: the probes went out without tm (the module's branch prefix,
+    one Via naming the proxy); else through tm."""
+    for p in probes(side):
+        b = branch(p)
+        check(b.startswith("z9hG4bKvT") == own,
+              "%s probe branch %s: want %s" % (side.name, b, "the module's" if own else "tm's"))
+        if own:
+            check(len(p.all("via")) == 1 and
+                  p.header("via").startswith("SIP/2.0/UDP 127.0.0.1:%d;branch=" % kam.port),
+                  "%s probe Via %r" % (side.name, p.all("via")))
+
+
 def proxy_byes(side):
     return [m for m in side.find(False, "BYE") if m.header("reason")]
 
@@ -258,6 +276,17 @@ def _wire_case(method, name):
         check(probes(uac)[0].all("route") == [], "caller probe has a Route")
         check(probes(uac)[0].first_line.startswith("%s sip:alice@127.0.0.1:%d" % (method, uac.port)),
               "caller probe R-URI %r is not its contact" % probes(uac)[0].first_line)
+        # UDP to IP addresses: sent by the module itself, answers taken by it
+        for side in (uas, uac):
+            check_own_probes(side, kam, True)
+            p = probes(side)[0]
+            check(p.header("max-forwards") == "70" and p.header("content-length") == "0",
+                  "%s probe Max-Forwards %r Content-Length %r" % (
+                      side.name, p.header("max-forwards"), p.header("content-length")))
+        st = kam.stats()
+        check(st["probes_failed"] == 0 and st["probes_confirmed"] == st["probes_sent"] >= 4
+              and st["probes_stateless"] == st["probes_sent"] and st["probes_resent"] == 0,
+              "stats %r" % st)
         no_module_errors(kam)
     finally:
         kam.stop()
@@ -291,10 +320,35 @@ def test_probes_follow_nat_alias():
         check(len(ps) >= 3, "callee got %d probes through the alias" % len(ps))
         check(all(p.first_line.startswith("UPDATE sip:bob@192.0.2.1:5999 ") for p in ps),
               "probe R-URI %r" % ps[0].first_line)
+        # the alias is tm's to follow: these probes go through tm
+        check_own_probes(uas, kam, False)
+        check_own_probes(uac, kam, True)
         for side in (uac, uas):
             check(not proxy_byes(side), "%s got a BYE from the proxy" % side.name)
         st = kam.stats()
         check(st["teardown_total"] == 0 and st["probes_failed"] == 0, "stats %r" % st)
+        check(0 < st["probes_stateless"] < st["probes_sent"], "stats %r" % st)
+        no_module_errors(kam)
+    finally:
+        kam.stop()
+
+
+def test_stateless_probes_off():
+    """stateless_probes 0: every probe goes through tm (tm's branch), with
+    the same outcome: the call lives, every probe confirms."""
+    wd = workdir("tsloff")
+    kam = Kamailio(wd, dict(TIMER_DEFS, VT_STATELESS_PROBES=0)).start()
+    try:
+        uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=3), sc.callee())
+        check(uac.wait(30) == 0, "caller failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+        for side in (uac, uas):
+            check(len(probes(side)) >= 3, "%s got %d probes" % (side.name, len(probes(side))))
+            check_own_probes(side, kam, False)
+            check(not proxy_byes(side), "%s got a BYE from the proxy" % side.name)
+        st = kam.stats()
+        check(st["probes_failed"] == 0 and st["probes_stateless"] == 0
+              and st["probes_in_flight"] == 0, "stats %r" % st)
         no_module_errors(kam)
     finally:
         kam.stop()
@@ -434,6 +488,7 @@ TESTS = [
     test_update_probes_on_the_wire,
     test_options_probes_on_the_wire,
     test_probes_follow_nat_alias,
+    test_stateless_probes_off,
     test_probe_non_timer,
     test_list_and_stats_show_probing,
     test_probe_outcome_after_call_end_ignored,
