@@ -16,7 +16,8 @@ turns the recording into figures:
     role one of ROLE_GROUPS;
   - the sample's period (ns on CPU, cpu-clock) is summed per (role group,
     component) and divided by the probe exchanges of the window (tmx
-    UAC_transactions growth) into us per probe exchange;
+    UAC_transactions growth, plus vos_timer's probes_stateless: the probes
+    it sends without tm) into us per probe exchange;
   - bench/profile.md gets one table per N (components by system), and
     bench/run.py's report embeds those tables (embed_tables()).
 
@@ -59,15 +60,17 @@ ANCHORS = [
      r"__x64_sys_(nanosleep|clock_nanosleep|select|poll|epoll_wait)"),
     ("module reply callback",
      r"answered_cb|probe_answered|vt_store_probe_result|dlg_ka_cb_all|"
-     r"dlg_ka_cb_src|dlg_ka_cb_dst"),
+     r"dlg_ka_cb_src|dlg_ka_cb_dst|vt_uac_reply|vt_flight_answer|"
+     r"vt_flight_parse_branch"),
     ("dialog lookup",
      r"vt_dialog_get|vt_dlg_find_id|dlg_lookup|dlg_get_by_iuid"),
     ("dlg_t building",
      r"vt_dialog_leg|vt_dialog_legs|vt_leg_free|parse_rr_body|free_rr|"
      r"build_dlg_t|free_tm_dlg|vt_tm_send"),
-    ("tm t_request_within (build, send)",
+    ("request build and send (tm's t_request_within, or the module's own)",
      r"t_request_within|req_within|t_uac|t_uac_with_ids|t_uac_prepare|"
-     r"send_prepared_request|build_uac_req|udp_send|msg_send"),
+     r"send_prepared_request|build_uac_req|udp_send|msg_send|vt_uac_send|"
+     r"vt_flight_add|vt_flight_branch"),
     ("job copy-out, pkg allocations",
      r"vt_store_next_due|vt_store_take_due|job_fill_locked|"
      r"vt_store_job_clean|vt_jobs_"),
@@ -78,6 +81,7 @@ ANCHORS = [
      r"timer_main|timer_handler|slow_timer_main|utimer|run_timer|"
      r"wait_handler|retr_buf_handler|fr_timer|dlg_ka_run|dlg_ka_timer_exec|"
      r"dlg_timer_routine|vt_timer_tick|vt_timer_loop|vt_timer_fork|"
+     r"vt_uac_run|vt_uac_next_ms|vt_flight_run|vt_flight_next_ms|"
      r"fork_basic_timer|fork_sync_timer"),
 ]
 OTHER = "other"
@@ -242,7 +246,8 @@ def write_md(path, runs, sizes, labels, settings):
              "scanning the stack from the leaf toward the root (anchors in "
              "bench/profile.py); a cell is its samples' cpu-clock periods (ns) summed "
              "over every Kamailio process, divided by the growth of tmx "
-             "UAC_transactions over the window, in us, and its share of the "
+             "UAC_transactions (plus vos_timer's probes_stateless, the probes it "
+             "sends without tm) over the window, in us, and its share of the "
              "system's total. Role groups: deadline process = \"vos_timer "
              "deadlines\" and \"Dialog KA Timer\"; UDP workers = \"udp receiver\"; "
              "timers = the other roles named *timer*; other processes = the rest.")

@@ -23,7 +23,8 @@ Right after Kamailio is up, before any call: an idle window (--idle, 20 s;
 Measured over a steady window after all calls are up:
   - Kamailio CPU (time on CPU of every process of Kamailio's process group,
     /proc/<pid>/schedstat, ns) per probe exchange (tmx UAC_transactions
-    over the window), and per process role (core.psx);
+    plus vos_timer's probes_stateless over the window), and per process
+    role (core.psx);
   - lateness: vos_timer's own histogram / summary; for the keepalive, the
     send times seen on the wire (see results.md);
   - module shm per managed call (mod.stats vos_timer shm) and dialog shm;
@@ -200,6 +201,14 @@ def group_cpu_seconds(pgid):
     many processes."""
     c = group_cpu_by_pid(pgid)
     return sum(c.values()) / 1e9, len(c)
+
+
+def exchanges(st0, st1):
+    """Probe exchanges (and teardown BYEs) between two k.stats() snapshots:
+    tm's UAC transactions, plus the probes vos_timer sent itself, without
+    tm (stateless_probes; 0 for the keepalive)."""
+    return (st1["UAC_transactions"] - st0["UAC_transactions"]
+            + st1.get("probes_stateless", 0) - st0.get("probes_stateless", 0))
 
 
 def cpu_between(c0, c1):
@@ -735,7 +744,7 @@ def run_system(r, args, module, base_wd):
         r["kamailio_processes"] = len(pids0)
         cpu_s = cpu_between(pids0, pids1)
         r["cpu_s"] = round(cpu_s, 3)
-        r["uac"] = st1["UAC_transactions"] - st0["UAC_transactions"]
+        r["uac"] = exchanges(st0, st1)
         r["cpu_us_per_probe"] = cpu_s / r["uac"] * 1e6 if r["uac"] else None
         if system == "vos_timer":
             r["hist_p50"], r["hist_n"] = hist_pct(st0, st1, 50)
@@ -1023,7 +1032,7 @@ def run_profile(n, label, system, module, args, base_wd):
         roles = {pid: role_of(nm) for pid, nm in k.process_names().items()}
         with open(os.path.join(wd, "roles.json"), "w") as f:
             json.dump(roles, f, indent=1)
-        st0 = k.stats("UAC_transactions")
+        st0 = k.stats("UAC_transactions", "vos_timer:")
         t0 = time.time()
         log("  perf record of %d Kamailio processes, %ds" % (len(pids), args.window))
         perf = spawn(["perf", "record", "-e", "cpu-clock", "-F", "499",
@@ -1038,11 +1047,11 @@ def run_profile(n, label, system, module, args, base_wd):
             raise RuntimeError("perf record did not end, see %s/perf.log" % wd)
         if perf in _procs:
             _procs.remove(perf)
-        st1 = k.stats("UAC_transactions")
+        st1 = k.stats("UAC_transactions", "vos_timer:")
         # the UAC count spans perf's start-up and its writing of the data
         # too (well under a second): the figures per probe are a little low
         r["window_s"] = round(time.time() - t0, 2)
-        r["uac"] = st1["UAC_transactions"] - st0["UAC_transactions"]
+        r["uac"] = exchanges(st0, st1)
         if perf.returncode != 0 or not os.path.exists(data):
             raise RuntimeError("perf record failed (%s), see %s/perf.log" %
                                (perf.returncode, wd))
@@ -1242,8 +1251,10 @@ def report(results, spread, heap, started, elapsed, args):
     L.append("- CPU us / probe exchange: time on CPU of every process of Kamailio's "
              "process group (the first field of /proc/<pid>/schedstat, the scheduler's own "
              "count in ns, summed over the process's threads) over the window, divided by the "
-             "growth of tmx UAC_transactions over the same window (every probe is one UAC "
-             "transaction; the window also holds the silent subset's BYEs, at most 2 per "
+             "growth of tmx UAC_transactions plus vos_timer's probes_stateless over the same "
+             "window (every probe through tm is one UAC transaction; vos_timer sends its "
+             "probes over UDP to IP addresses itself, without tm, and counts them in "
+             "probes_stateless; the window also holds the silent subset's BYEs, at most 2 per "
              "silent call, counted as UAC transactions in both systems alike). It covers the "
              "whole exchange: sending, tm's reply matching in the UDP workers, timers.")
     L.append("- lateness, vos_timer: the module's own vos_timer.stats "
