@@ -224,7 +224,8 @@ int vt_flight_parse_branch(
 {
 	size_t i = FL_PREFIX_LEN;
 
-	if(len < FL_PREFIX_LEN || memcmp(s, VT_FL_BRANCH_PREFIX, FL_PREFIX_LEN) != 0)
+	if(len < FL_PREFIX_LEN
+			|| memcmp(s, VT_FL_BRANCH_PREFIX, FL_PREFIX_LEN) != 0)
 		return 0;
 	if(get_hex(s, len, &i, slot) < 0 || i >= len || s[i] != '.')
 		return -1;

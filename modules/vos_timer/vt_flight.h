@@ -58,7 +58,7 @@ typedef struct vt_flight
 	uint32_t steps;
 	uint32_t step_ms[VT_FL_STEPS]; /* after the first send; the last: timeout */
 	/* the sender's alone: */
-	uint64_t head;				 /* probes added so far */
+	uint64_t head;				  /* probes added so far */
 	uint64_t cursor[VT_FL_STEPS]; /* per step: the next probe to look at */
 	vt_flight_slot_t slot[];
 } vt_flight_t;
@@ -85,9 +85,10 @@ int vt_flight_answer(
 /* Sender: for each probe still in flight at one of its retransmission
  * times, cb with expired 0 (send it again, same slot and tag); for one at
  * its timeout, cb with expired 1 (it is claimed: no answer counts now). */
-typedef void vt_flight_cb(void *ctx, int expired, uint32_t slot,
-		uint32_t tag, const vt_flight_probe_t *p);
-void vt_flight_run(vt_flight_t *f, uint64_t now_ms, vt_flight_cb *cb, void *ctx);
+typedef void vt_flight_cb(void *ctx, int expired, uint32_t slot, uint32_t tag,
+		const vt_flight_probe_t *p);
+void vt_flight_run(
+		vt_flight_t *f, uint64_t now_ms, vt_flight_cb *cb, void *ctx);
 
 /* Sender: when vt_flight_run() next has work (VT_NO_DEADLINE: none). */
 uint64_t vt_flight_next_ms(vt_flight_t *f);

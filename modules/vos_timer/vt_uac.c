@@ -18,6 +18,7 @@
 #define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../../core/dprint.h"
 #include "../../core/forward.h"
@@ -40,6 +41,15 @@
 #define VT_UAC_T2_MS 4000
 /* A probe's text: the dialog's URIs, tags, Call-ID and route set. */
 #define VT_UAC_BUF (16 * 1024)
+/* Pacing: at most this many probes back to back, then a pause of
+ * VT_UAC_PAUSE_NS. Built here, a tick's probes leave within a few
+ * hundred microseconds; calls are often all behind one gateway, and a
+ * burst of hundreds of datagrams overflows its receive buffer (measured
+ * with SIPp: 250 back to back lost several percent, and live calls).
+ * tm's own cost per request used to space them. 16 per ms is 16000 per
+ * second, five times the 50000-call bench's rate. */
+#define VT_UAC_BURST 16
+#define VT_UAC_PAUSE_NS 1000000L
 
 int vt_stateless_probes = 1;
 int vt_probe_slots = 65536;
@@ -48,6 +58,26 @@ static vt_flight_t *vt_ring = NULL;
 static int vt_is_sender = 0;
 static vt_tm_done_f *vt_uac_done = NULL;
 static char vt_uac_buf[VT_UAC_BUF];
+static unsigned int vt_burst_n = 0;
+static uint64_t vt_burst_ms = 0;
+
+/* Before each send (the sender only): the burst goes on within the same
+ * millisecond up to VT_UAC_BURST datagrams, then pauses. */
+static void pace(void)
+{
+	struct timespec ts = {0, VT_UAC_PAUSE_NS};
+	uint64_t now_ms = vt_now_ms();
+
+	if(now_ms != vt_burst_ms) {
+		vt_burst_ms = now_ms;
+		vt_burst_n = 0;
+	}
+	if(++vt_burst_n <= VT_UAC_BURST)
+		return;
+	nanosleep(&ts, NULL);
+	vt_burst_ms = vt_now_ms();
+	vt_burst_n = 1;
+}
 
 int vt_uac_init(void)
 {
@@ -149,8 +179,8 @@ static int next_hop(const vt_leg_t *l, struct dest_info *dst)
 }
 
 /* The request into vt_uac_buf; its length, or -1 if it does not fit. */
-static int build(const vt_leg_t *l, const struct socket_info *sock,
-		int method, uint32_t cseq, uint32_t slot, uint32_t tag)
+static int build(const vt_leg_t *l, const struct socket_info *sock, int method,
+		uint32_t cseq, uint32_t slot, uint32_t tag)
 {
 	char branch[VT_FL_BRANCH_MAX];
 	const char *m = vt_probe_method_name(method);
@@ -182,8 +212,7 @@ static int build(const vt_leg_t *l, const struct socket_info *sock,
 	return n > 0 && n < (int)sizeof(vt_uac_buf) ? n : -1;
 }
 
-int vt_uac_send(const vt_leg_t *l, int method, uint32_t cseq,
-		vt_dlg_key_t key)
+int vt_uac_send(const vt_leg_t *l, int method, uint32_t cseq, vt_dlg_key_t key)
 {
 	struct dest_info dst;
 	vt_flight_probe_t p;
@@ -205,8 +234,11 @@ int vt_uac_send(const vt_leg_t *l, int method, uint32_t cseq,
 		return 1;
 	}
 	n = build(l, dst.send_sock, method, cseq, slot, tag);
-	if(n > 0 && msg_send(&dst, vt_uac_buf, n) == 0)
-		return 0;
+	if(n > 0) {
+		pace();
+		if(msg_send(&dst, vt_uac_buf, n) == 0)
+			return 0;
+	}
 	/* not sent (too long, or the network refused it: tm's 503): the slot
 	 * is claimed here, so that no timeout reports it a second time */
 	LM_DBG("probe to the %s not sent (%d)\n", vt_legs_name(l->leg), n);
@@ -232,9 +264,11 @@ static void resend(uint32_t slot, uint32_t tag, const vt_flight_probe_t *p)
 	if(vt_dialog_leg(dlg, p->leg, &l) == 0) {
 		if(next_hop(&l, &dst) == 0
 				&& (n = build(&l, dst.send_sock, p->method, p->cseq, slot, tag))
-						   > 0
-				&& msg_send(&dst, vt_uac_buf, n) == 0)
-			vt_stats_probe(VT_PS_RESENT);
+						   > 0) {
+			pace();
+			if(msg_send(&dst, vt_uac_buf, n) == 0)
+				vt_stats_probe(VT_PS_RESENT);
+		}
 		vt_leg_free(&l);
 	}
 	vt_dialog_put(dlg);

@@ -41,8 +41,7 @@ void vt_uac_set_handler(vt_tm_done_f *f);
 
 /* Send method with CSeq cseq to the leg, without tm. 0 sent, -1 not sent
  * (the network refused it), 1 not for this path: send it through tm. */
-int vt_uac_send(const vt_leg_t *l, int method, uint32_t cseq,
-		vt_dlg_key_t key);
+int vt_uac_send(const vt_leg_t *l, int method, uint32_t cseq, vt_dlg_key_t key);
 
 /* The deadline process: retransmissions and timeouts due at now_ms. */
 void vt_uac_run(uint64_t now_ms);

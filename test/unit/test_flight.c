@@ -59,8 +59,8 @@ static vt_flight_probe_t probe(uint32_t h_id)
 START_TEST(test_steps_follow_rfc3261_timers_e_and_f)
 {
 	vt_flight_t *f = ring(8, 500, 4000, 32000);
-	static const uint32_t want[] = {
-			500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500, 32000};
+	static const uint32_t want[] = {500, 1500, 3500, 7500, 11500, 15500, 19500,
+			23500, 27500, 31500, 32000};
 	uint32_t i;
 
 	ck_assert_uint_eq(f->steps, sizeof(want) / sizeof(want[0]));
@@ -136,9 +136,10 @@ START_TEST(test_answer_claims_once_and_stops_the_timers)
 
 	memset(&s, 0, sizeof(s));
 	ck_assert_int_eq(vt_flight_add(f, &p, 77, 0, &slot), 0);
-	ck_assert_int_eq(vt_flight_answer(f, slot, 78, &out), 0);	  /* wrong tag */
-	ck_assert_int_eq(vt_flight_answer(f, slot + 1, 77, &out), 0); /* wrong slot */
-	ck_assert_int_eq(vt_flight_answer(f, 1000, 77, &out), 0);	  /* no such slot */
+	ck_assert_int_eq(vt_flight_answer(f, slot, 78, &out), 0); /* wrong tag */
+	ck_assert_int_eq(
+			vt_flight_answer(f, slot + 1, 77, &out), 0);	  /* wrong slot */
+	ck_assert_int_eq(vt_flight_answer(f, 1000, 77, &out), 0); /* no such slot */
 	ck_assert_int_eq(vt_flight_answer(f, slot, 77, &out), 1);
 	ck_assert_uint_eq(out.h_id, 9);
 	ck_assert_uint_eq(out.cseq, 41);
@@ -239,12 +240,14 @@ START_TEST(test_branch_not_ours_or_malformed)
 			"z9hG4bKvT123456789.1", "z9hG4bKvT1.123456789", "z9hG4bKvT1.A"};
 	unsigned int i;
 
-	ck_assert_int_eq(vt_flight_parse_branch("z9hG4bK1234.0", 13, &slot, &tag), 0);
+	ck_assert_int_eq(
+			vt_flight_parse_branch("z9hG4bK1234.0", 13, &slot, &tag), 0);
 	ck_assert_int_eq(vt_flight_parse_branch("z9hG4bKv", 8, &slot, &tag), 0);
 	ck_assert_int_eq(vt_flight_parse_branch("", 0, &slot, &tag), 0);
 	for(i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(vt_flight_parse_branch(bad[i], strlen(bad[i]), &slot, &tag)
-							  == -1,
+		ck_assert_msg(
+				vt_flight_parse_branch(bad[i], strlen(bad[i]), &slot, &tag)
+						== -1,
 				"%s", bad[i]);
 }
 END_TEST
