@@ -14,7 +14,8 @@
 #   make run      Kamailio on 127.0.0.1:5060 with kamailio.cfg.sample
 #   make test     unit tests, fuzzing, doc validation, integration tests
 #   make fuzz     the header parser, the overrides and persisted-state
-#                 parsers and the cluster messages, under libFuzzer, FUZZ_RUNS (10^6) inputs each
+#                 parsers, the cluster messages and the probes' Via branch,
+#                 under libFuzzer, FUZZ_RUNS (10^6) inputs each
 #   make soak     the soak test with SOAK_CALLS (250) calls of each of 6 kinds,
 #                 then RESTART_CALLS (2000) live calls across a restart, then
 #                 the cluster failover with CLUSTER_SCALE (20) times its calls

@@ -29,7 +29,7 @@ fi
 echo "== fuzz (libFuzzer, ${FUZZ_RUNS:-1000000} inputs per target)"
 # Each whole run goes to fuzz-<target>.log; the console gets its start and
 # final stats.
-for target in fuzz_headers fuzz_settings fuzz_cluster; do
+for target in fuzz_headers fuzz_settings fuzz_cluster fuzz_branch; do
     make --no-print-directory -C test/fuzz "run-$target" 2>&1 | tee "$out/$target.log" \
         | grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::|fuzz:)'
     if [ "${PIPESTATUS[0]}" -eq 0 ]; then
