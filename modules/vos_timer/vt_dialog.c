@@ -414,15 +414,22 @@ static struct dlg_cell *vt_dlg_find_id(vt_dlg_key_t key, const str *callid)
 	return dlg;
 }
 
+/* dlg, or NULL (its reference released) once it is deleted: ended by
+ * its endpoints meanwhile. */
+static struct dlg_cell *vt_dlg_live(struct dlg_cell *dlg)
+{
+	if(dlg != NULL && dlg->state == DLG_STATE_DELETED) {
+		vt_dlgb.release_dlg(dlg);
+		dlg = NULL;
+	}
+	return dlg;
+}
+
 struct dlg_cell *vt_dialog_get(const vt_job_t *job)
 {
 	struct dlg_cell *dlg;
 
-	dlg = vt_dlg_find_id(job->key, &job->callid);
-	if(dlg != NULL && dlg->state == DLG_STATE_DELETED) {
-		vt_dlgb.release_dlg(dlg); /* ended by its endpoints meanwhile */
-		dlg = NULL;
-	}
+	dlg = vt_dlg_live(vt_dlg_find_id(job->key, &job->callid));
 	if(dlg == NULL) {
 		/* Nothing to send for an ended dialog. */
 		LM_DBG("call-id [%.*s]: dialog gone, dropping the record\n",
@@ -434,13 +441,7 @@ struct dlg_cell *vt_dialog_get(const vt_job_t *job)
 
 struct dlg_cell *vt_dialog_by_key(vt_dlg_key_t key)
 {
-	struct dlg_cell *dlg = vt_dlg_lookup(key.h_entry, key.h_id);
-
-	if(dlg != NULL && dlg->state == DLG_STATE_DELETED) {
-		vt_dlgb.release_dlg(dlg);
-		dlg = NULL;
-	}
-	return dlg;
+	return vt_dlg_live(vt_dlg_lookup(key.h_entry, key.h_id));
 }
 
 vt_dlg_presence_t vt_dialog_presence(vt_dlg_key_t key, const str *callid)
