@@ -164,6 +164,8 @@ static param_export_t params[] = {
 	{"cluster_timeout", PARAM_INT, &vt_cluster_timeout_ms},
 	{"stateless_probes", PARAM_INT, &vt_stateless_probes},
 	{"probe_slots", PARAM_INT, &vt_probe_slots},
+	{"probe_burst", PARAM_INT, &vt_probe_burst},
+	{"probe_rate", PARAM_INT, &vt_probe_rate},
 	{0, 0, 0}
 };
 

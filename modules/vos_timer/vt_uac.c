@@ -32,6 +32,7 @@
 #include "vt_clock.h"
 #include "vt_dialog.h"
 #include "vt_flight.h"
+#include "vt_pace.h"
 #include "vt_params.h"
 #include "vt_stats.h"
 #include "vt_uac.h"
@@ -41,43 +42,34 @@
 #define VT_UAC_T2_MS 4000
 /* A probe's text: the dialog's URIs, tags, Call-ID and route set. */
 #define VT_UAC_BUF (16 * 1024)
-/* Pacing: at most this many probes back to back, then a pause of
- * VT_UAC_PAUSE_NS. Built here, a tick's probes leave within a few
- * hundred microseconds; calls are often all behind one gateway, and a
- * burst of hundreds of datagrams overflows its receive buffer (measured
- * with SIPp: 250 back to back lost several percent, and live calls).
- * tm's own cost per request used to space them. At most 16000 per second;
- * about 10700 measured (the pause lasts a little longer), three times the
- * 50000-call bench's rate. */
-#define VT_UAC_BURST 16
+/* Pacing, a token bucket (vt_pace.c): at most probe_burst probes back to
+ * back, then probe_rate per second, waiting in pauses of VT_UAC_PAUSE_NS.
+ * Built here, a tick's probes leave within a few hundred microseconds;
+ * calls are often all behind one gateway, and a burst of hundreds of
+ * datagrams overflows its receive buffer (measured with SIPp: 250 back to
+ * back lost several percent, and live calls). tm's own cost per request
+ * used to space them. A tick's probes within the bucket never wait. */
 #define VT_UAC_PAUSE_NS 1000000L
 
 int vt_stateless_probes = 1;
 int vt_probe_slots = 65536;
+int vt_probe_burst = 32;
+int vt_probe_rate = 16000;
 
 static vt_flight_t *vt_ring = NULL;
 static int vt_is_sender = 0;
 static vt_tm_done_f *vt_uac_done = NULL;
 static char vt_uac_buf[VT_UAC_BUF];
-static unsigned int vt_burst_n = 0;
-static uint64_t vt_burst_ms = 0;
+static vt_pace_t vt_pace;
 
-/* Before each send (the sender only): the burst goes on within the same
- * millisecond up to VT_UAC_BURST datagrams, then pauses. */
+/* Before each send (the sender only): takes a token, pausing until one
+ * comes. */
 static void pace(void)
 {
 	struct timespec ts = {0, VT_UAC_PAUSE_NS};
-	uint64_t now_ms = vt_now_ms();
 
-	if(now_ms != vt_burst_ms) {
-		vt_burst_ms = now_ms;
-		vt_burst_n = 0;
-	}
-	if(++vt_burst_n <= VT_UAC_BURST)
-		return;
-	nanosleep(&ts, NULL);
-	vt_burst_ms = vt_now_ms();
-	vt_burst_n = 1;
+	while(!vt_pace_take(&vt_pace, vt_now_ms()))
+		nanosleep(&ts, NULL);
 }
 
 int vt_uac_init(void)
@@ -94,6 +86,17 @@ int vt_uac_init(void)
 		LM_ERR("invalid modparam probe_slots = \"%d\": a power of two, "
 			   "256..4194304\n",
 				vt_probe_slots);
+		return -1;
+	}
+	if(vt_probe_burst < 1 || vt_probe_burst > 65536) {
+		LM_ERR("invalid modparam probe_burst = \"%d\": allowed 1..65536\n",
+				vt_probe_burst);
+		return -1;
+	}
+	if(vt_probe_rate < 0 || vt_probe_rate > 10000000) {
+		LM_ERR("invalid modparam probe_rate = \"%d\": allowed 0..10000000 "
+			   "(0: no pacing)\n",
+				vt_probe_rate);
 		return -1;
 	}
 	if(!vt_stateless_probes)
@@ -117,6 +120,8 @@ void vt_uac_set_timeout(unsigned int fr_ms)
 void vt_uac_become_sender(void)
 {
 	vt_is_sender = 1;
+	vt_pace_init(&vt_pace, (uint32_t)vt_probe_burst, (uint32_t)vt_probe_rate,
+			vt_now_ms());
 }
 
 void vt_uac_destroy(void)

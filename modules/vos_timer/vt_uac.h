@@ -27,6 +27,8 @@ struct sip_msg;
 
 extern int vt_stateless_probes; /* modparam stateless_probes */
 extern int vt_probe_slots;		/* modparam probe_slots */
+extern int vt_probe_burst;		/* modparam probe_burst */
+extern int vt_probe_rate;		/* modparam probe_rate */
 
 /* mod_init: check the modparams, take the ring (shm). 0 or -1 (logged). */
 int vt_uac_init(void);

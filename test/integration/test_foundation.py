@@ -295,6 +295,8 @@ BAD_PARAMS = [
     ({"VT_STATELESS_PROBES": "2"}, "stateless_probes", "2", "0..1"),
     ({"VT_PROBE_SLOTS": "1000"}, "probe_slots", "1000", "power of two, 256..4194304"),
     ({"VT_PROBE_SLOTS": "128"}, "probe_slots", "128", "power of two, 256..4194304"),
+    ({"VT_PROBE_BURST": "0"}, "probe_burst", "0", "1..65536"),
+    ({"VT_PROBE_RATE": "-1"}, "probe_rate", "-1", "0..10000000"),
     ({"VT_SESSION_TTL": "3", "VT_UPDATE_SEGMENT": "4"}, "session_ttl", "3",
      "update_segment"),
 ]

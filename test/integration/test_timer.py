@@ -427,6 +427,17 @@ def test_probe_outcome_after_call_end_ignored():
         kam.stop()
 
 
+def start_calls(wd, kam, n, probes_then_bye):
+    """n timer calls at 200 cps, each caller hanging up after that many
+    probes: (caller, callee) SIPp."""
+    uas = Sipp(wd, "callee", sc.write(wd, "callee", sc.callee()), extra=["-m", str(n)]).start()
+    uac = Sipp(wd, "caller", sc.write(wd, "caller", sc.caller(SE, probes_then_bye=probes_then_bye)),
+               remote="127.0.0.1:%d" % kam.port, keys={"callee": "127.0.0.1:%d" % uas.port},
+               extra=["-m", str(n), "-l", str(n), "-r", "200", "-timeout", "60",
+                      "-timeout_error"]).start()
+    return uac, uas
+
+
 def test_probe_spreading():
     """30 timer calls answered within ~150 ms: their first probe rounds
     spread over the quarter interval before answer + I (never later), and
@@ -436,11 +447,7 @@ def test_probe_spreading():
     kam = Kamailio(wd, {"VT_SESSION_TTL": ttl, "VT_UPDATE_SEGMENT": seg,
                         "VT_NO_TIMER_LIMIT": 60, "VT_CHILDREN": 4}).start()
     try:
-        uas = Sipp(wd, "callee", sc.write(wd, "callee", sc.callee()), extra=["-m", str(n)]).start()
-        uac = Sipp(wd, "caller", sc.write(wd, "caller", sc.caller(SE, probes_then_bye=1)),
-                   remote="127.0.0.1:%d" % kam.port, keys={"callee": "127.0.0.1:%d" % uas.port},
-                   extra=["-m", str(n), "-l", str(n), "-r", "200", "-timeout", "60",
-                          "-timeout_error"]).start()
+        uac, uas = start_calls(wd, kam, n, probes_then_bye=1)
         check(uac.wait(30) == 0 and uas.wait(10) == 0, "calls failed:\n" + uac.output())
         answers = {m.header("call-id"): m.ts for m in uas.find(True, "INVITE", 200)}
         first = {}
@@ -457,6 +464,41 @@ def test_probe_spreading():
         check(st["probes_peak_100ms"] <= 2 * n * 0.4,
               "probes_peak_100ms %s of %d probes" % (st["probes_peak_100ms"], 2 * n))
         check(st["lateness_max_ms"] < 200 and st["lateness_p99_ms"] <= 100, "lateness: %r" % st)
+    finally:
+        kam.stop()
+
+
+def test_probe_pacing():
+    """probe_burst 2, probe_rate 20: the 60 first probes of 30 calls, due
+    within about 1 s, leave at most 2 back to back and then 20 per second
+    (so over about 3 s), and every one is still answered. Unpaced, the
+    same calls send about 50 of them within one second. Each caller hangs
+    up after its second probe, so every leg has its first one."""
+    wd = workdir("tpace")
+    n, ttl, seg, burst, rate = 30, 8, 2, 2, 20   # I = 4 s, spread over 1 s
+    kam = Kamailio(wd, {"VT_SESSION_TTL": ttl, "VT_UPDATE_SEGMENT": seg,
+                        "VT_NO_TIMER_LIMIT": 60, "VT_CHILDREN": 4,
+                        "VT_PROBE_BURST": burst, "VT_PROBE_RATE": rate}).start()
+    try:
+        uac, uas = start_calls(wd, kam, n, probes_then_bye=2)
+        check(uac.wait(40) == 0 and uas.wait(10) == 0, "calls failed:\n" + uac.output())
+        first = {}
+        for side in (uac, uas):
+            check_own_probes(side, kam, True)
+            for p in probes(side):
+                first.setdefault((side.name, p.header("call-id")), p.ts)
+        ts = sorted(first.values())
+        check(len(ts) == 2 * n, "%d legs probed of %d" % (len(ts), 2 * n))
+        # timestamps are the endpoints' receive times: allow a few more
+        # per window for datagrams read together
+        most = max(sum(1 for u in ts if t <= u < t + 1.0) for t in ts)
+        check(most <= burst + rate + 4, "%d probes within 1 s (paced: at most %d)" % (most, burst + rate))
+        check(ts[-1] - ts[0] >= (2 * n - burst) / rate - 0.3,
+              "60 probes within %.2f s (paced: %.1f s at least)" % (ts[-1] - ts[0], (2 * n - burst) / rate))
+        st = kam.stats()
+        check(st["probes_failed"] == 0 and st["probes_stateless"] >= 2 * n
+              and st["teardown_total"] == 0, "stats %r" % st)
+        no_module_errors(kam)
     finally:
         kam.stop()
 
@@ -493,5 +535,6 @@ TESTS = [
     test_list_and_stats_show_probing,
     test_probe_outcome_after_call_end_ignored,
     test_probe_spreading,
+    test_probe_pacing,
     test_make_demo,
 ]

@@ -21,5 +21,6 @@ Suite *persist_suite(void);
 Suite *store_suite(void);
 Suite *cluster_msg_suite(void);
 Suite *flight_suite(void);
+Suite *pace_suite(void);
 
 #endif
