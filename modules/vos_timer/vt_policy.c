@@ -255,11 +255,18 @@ static uint64_t teardown_recheck_ms(const vt_policy_t *pc)
 	return t > VT_TEARDOWN_RECHECK_MS ? t : VT_TEARDOWN_RECHECK_MS;
 }
 
+uint64_t vt_policy_run_at_ms(const vt_policy_t *pc)
+{
+	if(pc->next_ms == VT_NO_DEADLINE || pc->next_action != VT_ACT_PROBE)
+		return pc->next_ms;
+	return pc->next_ms > VT_PROBE_LEAD_MS ? pc->next_ms - VT_PROBE_LEAD_MS : 0;
+}
+
 vt_decision_t vt_policy_on_deadline(vt_policy_t *pc, uint64_t now_ms)
 {
 	vt_decision_t d = {VT_ACT_NONE, VT_REASON_NONE, 0};
 
-	if(pc->next_ms == VT_NO_DEADLINE || now_ms < pc->next_ms)
+	if(pc->next_ms == VT_NO_DEADLINE || now_ms < vt_policy_run_at_ms(pc))
 		return d;
 
 	switch((vt_action_t)pc->next_action) {

@@ -53,6 +53,12 @@
 /* How many legs the VT_LEG_* bits name (0 to 2). */
 unsigned int vt_leg_count(unsigned int legs);
 
+/* A probe deadline may run up to this much before its time, a teardown
+ * or verdict never: the deadline process takes the probes of two ticks
+ * in one wake-up (vt_timer.c), each within VT_PROBE_LEAD_MS of its time,
+ * early or late. Sending early only gives a leg longer to answer. */
+#define VT_PROBE_LEAD_MS 50
+
 /* Probe outcome code for a probe that could not be sent at all. */
 #define VT_PROBE_UNSENT 0
 
@@ -183,8 +189,14 @@ void vt_policy_restore(vt_policy_t *pc, const vt_params_t *params,
  * (from its answer; at once if already answered). */
 void vt_policy_distrust(vt_policy_t *pc, uint64_t now_ms);
 
-/* The deadline next_ms was reached (now_ms >= next_ms). Returns what to do
- * and re-arms next_ms / next_action. For VT_ACT_PROBE the legs are marked
+/* The earliest time the armed deadline may run: next_ms, or for a probe
+ * VT_PROBE_LEAD_MS before it (VT_NO_DEADLINE when none is armed). */
+uint64_t vt_policy_run_at_ms(const vt_policy_t *pc);
+
+/* The deadline is runnable (now_ms >= vt_policy_run_at_ms()); earlier, it
+ * does nothing. Returns what to do and re-arms next_ms / next_action.
+ * Later deadlines are counted from the window, not from now_ms, so a probe
+ * run early moves none of them. For VT_ACT_PROBE the legs are marked
  * as having a probe outstanding: report each one's outcome with
  * vt_policy_probe_result(). */
 vt_decision_t vt_policy_on_deadline(vt_policy_t *pc, uint64_t now_ms);

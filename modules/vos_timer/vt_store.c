@@ -61,9 +61,11 @@ typedef struct vt_store
 	gen_lock_t lock;
 	vt_heap_t heap;
 	/* The deadline process sleeps until wake_at (0: it is awake, taking
-	 * work), and never before wake_floor (see vt_store_plan_sleep()). */
+	 * work), and never before wake_floor, or wake_probe_floor for a probe
+	 * (see vt_store_plan_sleep()). */
 	uint64_t wake_at;
 	uint64_t wake_floor;
+	uint64_t wake_probe_floor;
 	vt_store_counts_t counts;
 	vt_call_t *slots[VT_HASH_SIZE];		/* by dialog key */
 	vt_call_t *by_callid[VT_HASH_SIZE]; /* by Call-ID: show, hangup */
@@ -231,6 +233,18 @@ static void count_locked(const vt_call_t *c, int delta)
 	}
 }
 
+/* Under lock: when the deadline process, going to sleep, must wake for
+ * c's deadline. */
+static uint64_t wake_time_locked(const vt_call_t *c)
+{
+	uint64_t t = vt_policy_run_at_ms(&c->pol);
+	uint64_t floor = c->pol.next_action == VT_ACT_PROBE
+							 ? vt_store->wake_probe_floor
+							 : vt_store->wake_floor;
+
+	return t > floor ? t : floor;
+}
+
 /* Under lock: make the heap agree with c->pol.next_ms. */
 static void rearm_locked(vt_call_t *c)
 {
@@ -243,12 +257,10 @@ static void rearm_locked(vt_call_t *c)
 		vt_heap_update(&vt_store->heap, &c->hn, c->pol.next_ms);
 	else
 		vt_heap_insert(&vt_store->heap, &c->hn, c->pol.next_ms);
-	if(c->pol.next_ms < vt_store->wake_at) {
+	if(vt_policy_run_at_ms(&c->pol) < vt_store->wake_at) {
 		/* earlier than the sleeping deadline process wakes: wake it, but
 		 * not before its floor (it wakes then anyway) */
-		uint64_t t = c->pol.next_ms > vt_store->wake_floor
-							 ? c->pol.next_ms
-							 : vt_store->wake_floor;
+		uint64_t t = wake_time_locked(c);
 
 		if(t < vt_store->wake_at) {
 			vt_store->wake_at = t;
@@ -571,7 +583,7 @@ int vt_store_take_due(
 	lock_get(&vt_store->lock);
 	vt_store->wake_at = 0; /* awake: arming needs no wake-up */
 	while(n < max && (nd = vt_heap_min(&vt_store->heap)) != NULL
-			&& nd->deadline_ms <= now_ms) {
+			&& vt_policy_run_at_ms(&call_of_node(nd)->pol) <= now_ms) {
 		c = call_of_node(nd);
 		if(used + c->callid_len + 1 > size)
 			break; /* stays due: the next batch takes it */
@@ -606,17 +618,16 @@ int vt_store_take_due(
 	return n;
 }
 
-uint64_t vt_store_plan_sleep(uint64_t floor_ms)
+uint64_t vt_store_plan_sleep(uint64_t floor_ms, uint64_t probe_floor_ms)
 {
 	vt_heap_node_t *nd;
 	uint64_t at;
 
 	lock_get(&vt_store->lock);
-	nd = vt_heap_min(&vt_store->heap);
-	at = nd != NULL ? nd->deadline_ms : VT_NO_DEADLINE;
-	if(at < floor_ms)
-		at = floor_ms;
 	vt_store->wake_floor = floor_ms;
+	vt_store->wake_probe_floor = probe_floor_ms;
+	nd = vt_heap_min(&vt_store->heap);
+	at = nd != NULL ? wake_time_locked(call_of_node(nd)) : VT_NO_DEADLINE;
 	vt_store->wake_at = at;
 	store_unlock();
 	return at;

@@ -190,7 +190,8 @@ void *vt_store_bye_done(vt_dlg_key_t key, unsigned int leg, int again);
 void *vt_store_teardown_settle(vt_dlg_key_t key);
 
 /* The deadline process takes the work that is due, in deadline order, in
- * one hold of the lock: each deadline due at now_ms is popped, the policy
+ * one hold of the lock: each deadline runnable at now_ms (a probe up to
+ * VT_PROBE_LEAD_MS early, vt_policy_run_at_ms()) is popped, the policy
  * decides, the call is re-armed, and the resulting job (if any) is copied
  * to jobs[], its Call-ID into buf (size bytes). Stops at max jobs or when
  * the next Call-ID does not fit: what is left stays due. No allocation.
@@ -198,11 +199,12 @@ void *vt_store_teardown_settle(vt_dlg_key_t key);
  * arming a deadline wakes nobody until vt_store_plan_sleep(). */
 int vt_store_take_due(
 		uint64_t now_ms, vt_job_t *jobs, int max, char *buf, size_t size);
-/* The deadline process is going to sleep: until the earliest deadline, but
- * not before floor_ms (returned; VT_NO_DEADLINE: nothing armed). From now
- * on, arming a deadline earlier than that calls the waker (outside the
+/* The deadline process is going to sleep: until the earliest deadline can
+ * run, but not before floor_ms, nor before probe_floor_ms when that is a
+ * probe (returned; VT_NO_DEADLINE: nothing armed). From now on, arming a
+ * deadline that can run earlier than that calls the waker (outside the
  * lock), at most once per such deadline. */
-uint64_t vt_store_plan_sleep(uint64_t floor_ms);
+uint64_t vt_store_plan_sleep(uint64_t floor_ms, uint64_t probe_floor_ms);
 typedef void vt_store_wake_f(void);
 /* Before the fork: how a process wakes the sleeping deadline process. */
 void vt_store_set_waker(vt_store_wake_f *f);

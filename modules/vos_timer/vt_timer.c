@@ -10,8 +10,9 @@
  * dispatches it; what a deadline means is decided in vt_policy.c.
  *
  * It sleeps until the earliest deadline (poll() on a pipe), never sooner
- * than VT_TICK_MS after its last run began: work due within one tick goes
- * out together, and with no calls the process does not wake at all (once
+ * than VT_TICK_MS after its last run began (VT_PROBE_TICK_MS when that is
+ * a probe, which may run VT_PROBE_LEAD_MS early): work due within one tick
+ * goes out together, and with no calls the process does not wake at all (once
  * per VT_IDLE_MAX_MS, for the cfg framework). A process that arms a
  * deadline earlier than the planned wake-up writes a byte to the pipe
  * (vt_store_set_waker()). With cluster=1 it wakes every tick: heartbeats
@@ -155,7 +156,8 @@ static void vt_timer_loop(void)
 		 * this one began; without deadlines, VT_IDLE_MAX_MS */
 		cap_ms = start_ms + (vt_cluster_on() ? VT_TICK_MS : VT_IDLE_MAX_MS);
 		for(;;) {
-			wake_ms = vt_store_plan_sleep(start_ms + VT_TICK_MS);
+			wake_ms = vt_store_plan_sleep(
+					start_ms + VT_TICK_MS, start_ms + VT_PROBE_TICK_MS);
 			/* the module's own probes' retransmissions and timeouts */
 			fl_ms = vt_uac_next_ms();
 			if(fl_ms < wake_ms)

@@ -531,7 +531,9 @@ START_TEST(test_timer_first_probe_both_legs)
 	ck_assert_uint_eq(pc.next_ms, T0 + 2000);
 	ck_assert_int_eq(pc.next_action, VT_ACT_PROBE);
 
-	ck_assert_int_eq(fire(&pc, T0 + 1999, NULL), VT_ACT_NONE);
+	/* a probe may run VT_PROBE_LEAD_MS early, not sooner */
+	ck_assert_int_eq(
+			fire(&pc, T0 + 1999 - VT_PROBE_LEAD_MS, NULL), VT_ACT_NONE);
 	ck_assert_uint_eq(pc.probes_sent, 0);
 	ck_assert_uint_eq(probe_round(&pc, T0 + 2000), VT_LEGS_BOTH);
 	ck_assert_uint_eq(pc.probes_sent, 2);
@@ -779,7 +781,8 @@ START_TEST(test_timer_refresh_restarts_window)
 	ck_assert_uint_eq(pc.next_ms, T0 + 3500);
 	vt_policy_refreshed(&pc, T0 + 3400);
 	ck_assert_uint_eq(pc.next_ms, T0 + 5400);
-	ck_assert_int_eq(fire(&pc, T0 + 5399, NULL), VT_ACT_NONE);
+	ck_assert_int_eq(
+			fire(&pc, T0 + 5399 - VT_PROBE_LEAD_MS, NULL), VT_ACT_NONE);
 	ck_assert_uint_eq(pc.probes_sent, 0);
 
 	/* a refresh confirms both legs mid-window, probes pending or not */
@@ -1107,7 +1110,9 @@ static sim_out_t sim_call(vt_policy_t *pc, uint32_t *seed, uint64_t end_ms,
 						now);
 			}
 		}
-		for(guard = 0; pc->next_ms <= now; guard++) {
+		/* as the deadline process does: a probe up to VT_PROBE_LEAD_MS
+		 * early */
+		for(guard = 0; vt_policy_run_at_ms(pc) <= now; guard++) {
 			vt_decision_t d = vt_policy_on_deadline(pc, now);
 
 			ck_assert_int_lt(guard, 10);
@@ -1323,7 +1328,8 @@ END_TEST
  * of answers, probe outcomes, refreshes, distrust and operator hangups,
  * the policy never asks for two teardowns, never probes after a teardown,
  * never arms a deadline in the past, and stops after FORGET. Deadlines
- * fire when due, before any later event, as the timer process does. */
+ * fire when due (a probe up to VT_PROBE_LEAD_MS early), before any later
+ * event, as the timer process does. */
 static uint64_t rnd_state = 88172645463325252ull;
 static uint64_t rnd(void)
 {
@@ -1349,9 +1355,17 @@ static void sim_fire_due(sim_t *s, uint64_t until)
 {
 	vt_decision_t d;
 
-	while(s->pc.next_ms != VT_NO_DEADLINE && s->pc.next_ms <= until) {
+	while(s->pc.next_ms != VT_NO_DEADLINE
+			&& vt_policy_run_at_ms(&s->pc) <= until) {
+		uint64_t at = vt_policy_run_at_ms(&s->pc);
+
 		ck_assert_int_eq(s->forgotten, 0);
-		s->t = s->pc.next_ms;
+		/* a probe anywhere from VT_PROBE_LEAD_MS early to its time */
+		at += rnd_below((unsigned int)(s->pc.next_ms - at + 1));
+		if(at > until)
+			at = until;
+		if(at > s->t)
+			s->t = at;
 		d = vt_policy_on_deadline(&s->pc, s->t);
 		switch(d.action) {
 			case VT_ACT_PROBE:
@@ -1467,6 +1481,54 @@ START_TEST(test_property_random_event_sequences)
 }
 END_TEST
 
+/* The deadline process may run a probe up to VT_PROBE_LEAD_MS before its
+ * deadline: both legs go, and the next deadline is the one an on-time run
+ * would have armed (counted from the window, not from now). Nothing runs
+ * earlier than that, and a teardown or verdict never runs early. */
+START_TEST(test_probe_runs_early_later_deadlines_keep_time)
+{
+	vt_params_t p = timer_params(4, 2, 0);
+	vt_policy_t pc, ref;
+	vt_decision_t d;
+	uint64_t due, cap;
+
+	answered_timer(&pc, 0);
+	ref = pc;
+	due = pc.next_ms;
+	ck_assert_int_eq(pc.next_action, VT_ACT_PROBE);
+	ck_assert_uint_eq(vt_policy_run_at_ms(&pc), due - VT_PROBE_LEAD_MS);
+	d = vt_policy_on_deadline(&pc, due - VT_PROBE_LEAD_MS - 1);
+	ck_assert_int_eq(d.action, VT_ACT_NONE);
+	ck_assert_uint_eq(pc.next_ms, due);
+	d = vt_policy_on_deadline(&pc, due - VT_PROBE_LEAD_MS);
+	ck_assert_int_eq(d.action, VT_ACT_PROBE);
+	ck_assert_uint_eq(d.legs, VT_LEGS_BOTH);
+	ck_assert_uint_eq(probe_round(&ref, due), VT_LEGS_BOTH);
+	ck_assert_uint_eq(pc.next_ms, ref.next_ms);
+	ck_assert_int_eq(pc.next_action, ref.next_action);
+	/* unanswered: the second round early too; its verdict at its time */
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 408, due + PROBE_TIMEOUT_MS);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 408, due + PROBE_TIMEOUT_MS);
+	due = pc.next_ms;
+	ck_assert_int_eq(fire(&pc, due - VT_PROBE_LEAD_MS, NULL), VT_ACT_PROBE);
+	ck_assert_int_eq(pc.next_action, VT_ACT_VERDICT);
+	ck_assert_uint_eq(vt_policy_run_at_ms(&pc), pc.next_ms);
+	ck_assert_uint_eq(
+			pc.next_ms, T0 + 4000 + PROBE_TIMEOUT_MS + VT_VERDICT_SLACK_MS);
+	ck_assert_int_eq(fire(&pc, pc.next_ms - 1, NULL), VT_ACT_NONE);
+	/* a non-timer call's cap: not a ms early */
+	vt_policy_init(&pc, &p, VT_MODE_NON_TIMER, PROBE_TIMEOUT_MS);
+	vt_policy_answered(&pc, 0, T0);
+	cap = pc.next_ms;
+	ck_assert_uint_eq(cap, T0 + 3000);
+	ck_assert_uint_eq(vt_policy_run_at_ms(&pc), cap);
+	ck_assert_int_eq(fire(&pc, cap - 1, NULL), VT_ACT_NONE);
+	ck_assert_int_eq(fire(&pc, cap, NULL), VT_ACT_TEARDOWN);
+	pc.next_ms = VT_NO_DEADLINE;
+	ck_assert_uint_eq(vt_policy_run_at_ms(&pc), VT_NO_DEADLINE);
+}
+END_TEST
+
 Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -1517,6 +1579,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_timer_rhythm_three_segments);
 	tcase_add_test(tc, test_probe_non_timer);
 	tcase_add_test(tc, test_distrusted_timer_call_capped);
+	tcase_add_test(tc, test_probe_runs_early_later_deadlines_keep_time);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("properties");

@@ -150,10 +150,10 @@ START_TEST(test_sleep_plan_and_wake)
 
 	wakes = 0;
 	vt_store_set_waker(count_wake);
-	ck_assert_uint_eq(vt_store_plan_sleep(T0 + 50), VT_NO_DEADLINE);
+	ck_assert_uint_eq(vt_store_plan_sleep(T0 + 50, T0 + 100), VT_NO_DEADLINE);
 	up(a, "sleep-a", VT_MODE_NON_TIMER, T0); /* cap due at T0 + 3000 */
 	ck_assert_int_eq(wakes, 1);
-	at = vt_store_plan_sleep(T0 + 50);
+	at = vt_store_plan_sleep(T0 + 50, T0 + 100);
 	ck_assert_uint_eq(at, T0 + 3000);
 	/* later than the planned wake-up: nobody is woken */
 	up(b, "sleep-b", VT_MODE_NON_TIMER, T0 + 10);
@@ -164,13 +164,13 @@ START_TEST(test_sleep_plan_and_wake)
 	ck_assert_int_eq(due(T0 + 2000, jobs, 4), 1);
 	ck_assert_int_eq(jobs[0].action, VT_ACT_PROBE);
 	clean(jobs, 1);
-	at = vt_store_plan_sleep(T0 + 2050);
+	at = vt_store_plan_sleep(T0 + 2050, T0 + 2100);
 	ck_assert_uint_eq(at, T0 + 3000);
 	/* a 481: its teardown is due now, so the process wakes at its floor */
 	ck_assert_int_eq(vt_store_probe_result(c, VT_LEG_CALLER, 481, T0 + 2010),
 			VT_SR_DONE);
 	ck_assert_int_eq(wakes, 3);
-	at = vt_store_plan_sleep(T0 + 2070);
+	at = vt_store_plan_sleep(T0 + 2070, T0 + 2120);
 	ck_assert_uint_eq(at, T0 + 2070);
 	/* an operator hang-up runs at once; its recheck is later: no wake */
 	cid = callid_of("sleep-b");
@@ -187,6 +187,41 @@ START_TEST(test_sleep_plan_and_wake)
 	vt_store_counts(&cnt);
 	ck_assert_uint_eq(cnt.non_timer + cnt.teardown + cnt.timer, 4);
 	vt_store_set_waker(NULL);
+}
+END_TEST
+
+/* A probe may run VT_PROBE_LEAD_MS before its deadline, so the process
+ * plans to wake that early for one, though not before its probe floor; a
+ * teardown runs at its deadline, never before. The job keeps the
+ * deadline's own time (lateness is counted from it). */
+START_TEST(test_probe_runs_early_teardown_not)
+{
+	vt_dlg_key_t p = {11, 1}, t = {11, 2};
+	vt_job_t jobs[4];
+	uint64_t d, at;
+
+	up(p, "early-probe", VT_MODE_TIMER, T0);
+	/* the first probe: within a quarter interval (500 ms) before T0 + 2000 */
+	at = vt_store_plan_sleep(T0 + 50, T0 + 100);
+	ck_assert_uint_ge(at, T0 + 2000 - 500 - VT_PROBE_LEAD_MS);
+	ck_assert_uint_le(at, T0 + 2000 - VT_PROBE_LEAD_MS);
+	d = at + VT_PROBE_LEAD_MS;
+	/* the probe floor holds it back; the plain floor does not apply */
+	ck_assert_uint_eq(vt_store_plan_sleep(d - 200, d - 10), d - 10);
+	ck_assert_uint_eq(
+			vt_store_plan_sleep(d - 10, d - 200), d - VT_PROBE_LEAD_MS);
+	ck_assert_int_eq(due(d - VT_PROBE_LEAD_MS - 1, jobs, 4), 0);
+	ck_assert_int_eq(due(d - VT_PROBE_LEAD_MS, jobs, 4), 1);
+	ck_assert_int_eq(jobs[0].action, VT_ACT_PROBE);
+	ck_assert_uint_eq(jobs[0].due_ms, d);
+	clean(jobs, 1);
+	/* a non-timer call's cap (a teardown) at T0 + 3000: not a ms early */
+	up(t, "early-teardown", VT_MODE_NON_TIMER, T0);
+	ck_assert_uint_eq(vt_store_plan_sleep(T0 + 2900, T0 + 2900), T0 + 3000);
+	ck_assert_int_eq(due(T0 + 2999, jobs, 4), 0);
+	ck_assert_int_eq(due(T0 + 3000, jobs, 4), 1);
+	ck_assert_int_eq(jobs[0].action, VT_ACT_TEARDOWN);
+	clean(jobs, 1);
 }
 END_TEST
 
@@ -577,6 +612,7 @@ Suite *store_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_take_due_in_batches);
 	tcase_add_test(tc, test_sleep_plan_and_wake);
+	tcase_add_test(tc, test_probe_runs_early_teardown_not);
 	tcase_add_test(tc, test_views_age_no_underflow);
 	tcase_add_test(tc, test_hangup_one_dialog_per_callid);
 	tcase_add_test(tc, test_hangup_out_of_pkg_changes_nothing);
