@@ -300,8 +300,10 @@ vt_decision_t vt_policy_on_deadline(vt_policy_t *pc, uint64_t now_ms)
 			pc->pending |= d.legs;
 			pc->probes_sent += vt_leg_count(d.legs);
 			if(d.legs) {
+				/* run early, a probe counts as sent at its deadline */
+				uint64_t sent_ms = now_ms > pc->next_ms ? now_ms : pc->next_ms;
 				uint64_t off =
-						now_ms > pc->window_ms ? now_ms - pc->window_ms : 0;
+						sent_ms > pc->window_ms ? sent_ms - pc->window_ms : 0;
 
 				pc->last_probe_off_ms =
 						off > UINT32_MAX ? UINT32_MAX : (uint32_t)off;
@@ -316,6 +318,18 @@ vt_decision_t vt_policy_on_deadline(vt_policy_t *pc, uint64_t now_ms)
 	}
 	schedule(pc, now_ms);
 	return d;
+}
+
+/* What a probe outcome at now_ms counts from: now, or the time the last
+ * round was due if it went early (vt_policy_on_deadline()) and that is
+ * still ahead. So early sending moves no window start and no verdict
+ * earlier: the rhythm stays one round per interval. */
+static uint64_t round_time(const vt_policy_t *pc, uint64_t now_ms)
+{
+	uint64_t due_ms = pc->window_ms + pc->last_probe_off_ms;
+
+	return due_ms > now_ms && due_ms - now_ms <= VT_PROBE_LEAD_MS ? due_ms
+																  : now_ms;
 }
 
 void vt_policy_probe_result(
@@ -336,14 +350,14 @@ void vt_policy_probe_result(
 		pc->probes_failed++;
 		if(pc->dead_reason == VT_REASON_NONE
 				&& pc->probe_k >= pc->params.update_segment && pc->pending == 0)
-			verdict(pc, now_ms);
+			verdict(pc, round_time(pc, now_ms));
 	} else {
 		/* 200, 405, 500, 501...: the far end still holds the dialog. */
 		pc->probes_confirmed++;
 		pc->confirmed |= (uint8_t)leg;
 		if(pc->confirmed == VT_LEGS_BOTH
 				&& pc->dead_reason != VT_REASON_LEG_GONE)
-			restart_window(pc, now_ms);
+			restart_window(pc, round_time(pc, now_ms));
 	}
 	schedule(pc, now_ms);
 }

@@ -56,7 +56,10 @@ unsigned int vt_leg_count(unsigned int legs);
 /* A probe deadline may run up to this much before its time, a teardown
  * or verdict never: the deadline process takes the probes of two ticks
  * in one wake-up (vt_timer.c), each within VT_PROBE_LEAD_MS of its time,
- * early or late. Sending early only gives a leg longer to answer. */
+ * early or late. Sending early only gives a leg longer to answer; a probe
+ * run early counts as sent at its deadline, and answers that confirm the
+ * call before then restart the window at that time, so the rhythm stays
+ * one probe per interval. */
 #define VT_PROBE_LEAD_MS 50
 
 /* Probe outcome code for a probe that could not be sent at all. */

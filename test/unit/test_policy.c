@@ -1529,6 +1529,50 @@ START_TEST(test_probe_runs_early_later_deadlines_keep_time)
 }
 END_TEST
 
+/* Answers to a probe sent early count from the time it was due: both
+ * legs confirming before then restart the window at that time (the next
+ * round one interval after it, not after the answer), and a last round
+ * that fails at once is judged at its time, not sooner. */
+START_TEST(test_early_probe_keeps_rhythm)
+{
+	vt_policy_t pc;
+	vt_reason_t r;
+	uint64_t due, early;
+
+	answered_timer(&pc, 0);
+	due = pc.next_ms;
+	early = due - VT_PROBE_LEAD_MS;
+	ck_assert_int_eq(fire(&pc, early, NULL), VT_ACT_PROBE);
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 200, early + 5);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 200, early + 7);
+	ck_assert_uint_eq(pc.window_ms, due);
+	ck_assert_uint_eq(pc.next_ms, due + 2000);
+	/* answered after its time: the window starts at the answer */
+	due = pc.next_ms;
+	ck_assert_int_eq(fire(&pc, due - 10, NULL), VT_ACT_PROBE);
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 200, due + 20);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 200, due + 30);
+	ck_assert_uint_eq(pc.window_ms, due + 30);
+
+	/* a last round that cannot be sent: dead at its time */
+	answered_timer(&pc, 0);
+	ck_assert_int_eq(fire(&pc, T0 + 2000, NULL), VT_ACT_PROBE);
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, 408, T0 + 3000);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, 408, T0 + 3000);
+	due = pc.next_ms;
+	ck_assert_uint_eq(due, T0 + 4000);
+	early = due - VT_PROBE_LEAD_MS;
+	ck_assert_int_eq(fire(&pc, early, NULL), VT_ACT_PROBE);
+	vt_policy_probe_result(&pc, VT_LEG_CALLER, VT_PROBE_UNSENT, early);
+	vt_policy_probe_result(&pc, VT_LEG_CALLEE, VT_PROBE_UNSENT, early);
+	ck_assert_int_eq(pc.dead_reason, VT_REASON_SESSION_EXPIRED);
+	ck_assert_uint_eq(pc.dead_at_ms, due);
+	ck_assert_int_eq(fire(&pc, due - 1, NULL), VT_ACT_NONE);
+	ck_assert_int_eq(fire(&pc, due, &r), VT_ACT_TEARDOWN);
+	ck_assert_int_eq(r, VT_REASON_SESSION_EXPIRED);
+}
+END_TEST
+
 Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -1580,6 +1624,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, test_probe_non_timer);
 	tcase_add_test(tc, test_distrusted_timer_call_capped);
 	tcase_add_test(tc, test_probe_runs_early_later_deadlines_keep_time);
+	tcase_add_test(tc, test_early_probe_keeps_rhythm);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("properties");
