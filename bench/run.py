@@ -1667,7 +1667,7 @@ def repeat_section(by, repeats, sizes):
     sizes = [n for n in sizes if str(n) in (repeats or {})]
     if not sizes:
         return []
-    L = ["## CPU per probe at small N, repeated", ""]
+    L = ["## CPU per probe, repeated pairs", ""]
     L.append("At 1000 calls a window holds about 4000 probe exchanges and under a "
              "second of Kamailio CPU (5000: 20000 and 2 s), and one system's figure "
              "has moved between runs by more than the two systems differ (this VM has no steal-time accounting "
@@ -1893,8 +1893,9 @@ def report_again(args):
         repeats.update(extra.get("repeats") or {})
         args.sizes = args.sizes + [n for n in extra["meta"]["sizes"] if n not in args.sizes]
         args.separate = getattr(args, "separate", []) + [
-            "N=%s: %s, %.1f min, git %s, load before %s" % (
+            "N=%s%s: %s, %.1f min, git %s, load before %s" % (
                 "/".join(str(n) for n in extra["meta"]["sizes"]),
+                " (repeated pairs only)" if extra["meta"].get("repeats_only") else "",
                 extra["meta"]["started"][:19].replace("T", " ") + " UTC",
                 extra["meta"]["elapsed"] / 60, extra["meta"]["git"],
                 extra["meta"]["load_before"])]
@@ -1931,6 +1932,9 @@ def main():
                     "alternating) for the median CPU per probe (0: none)")
     ap.add_argument("--repeat-max-n", type=int, default=5000,
                     help="the largest N that gets --repeats (default 5000)")
+    ap.add_argument("--repeats-only", action="store_true",
+                    help="only the --repeats pairs (no main runs, no spreading): "
+                    "to add them to another run's report with --report-from")
     ap.add_argument("--spread-n", type=int, default=1000)
     ap.add_argument("--no-spread", action="store_true")
     ap.add_argument("--systems", default="vos_timer keepalive")
@@ -1995,7 +1999,7 @@ def main():
     if args.overload:
         return overload_main(args, base_wd, module)
     results = []
-    for n in args.sizes:
+    for n in [] if args.repeats_only else args.sizes:
         for sysname in args.systems.split():
             r = {"n": n, "system": sysname}
             try:
@@ -2010,7 +2014,7 @@ def main():
                 set(args.systems.split()) == {"vos_timer", "keepalive"}:
             repeats[str(n)] = run_repeats(n, args, module, base_wd)
     spread = []
-    if not args.no_spread:
+    if not args.no_spread and not args.repeats_only:
         try:
             before = build_at(BEFORE_COMMIT, " (before spreading)")
             rate = args.spread_n     # all answered within about 1 s
@@ -2030,10 +2034,15 @@ def main():
             heap = json.load(f)
     elapsed = time.time() - T_START
     meta = {k: getattr(args, k) for k in REPORT_ARGS}
-    meta.update(started=started.isoformat(), elapsed=elapsed)
+    meta.update(started=started.isoformat(), elapsed=elapsed,
+                repeats_only=args.repeats_only)
     with open(os.path.join(base_wd, "results.json"), "w") as f:
         json.dump({"results": results, "repeats": repeats, "spread": spread,
                    "heap": heap, "meta": meta}, f, indent=1, default=str)
+    if args.repeats_only:
+        log("repeats kept in %s/results.json: add them to a report with --report-from" %
+            os.path.relpath(base_wd, ROOT))
+        return 0
     md = report(results, spread, heap, started, elapsed, args, repeats)
     with open(args.out, "w") as f:
         f.write(md)
