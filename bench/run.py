@@ -1650,17 +1650,23 @@ def report(results, spread, heap, started, elapsed, args, repeats=None):
 
 def cpu_pairs(by, repeats, n):
     """Every pair of CPU-per-probe figures at N: the main runs' first, then
-    the --repeats pairs; [(label, first system, vos us, keepalive us)],
-    only pairs where both systems measured."""
+    the --repeats pairs; [(label, first system, vos us, keepalive us,
+    the repeat pair or None)], only pairs where both systems measured."""
     out = []
     a, b = by.get((n, "vos_timer")), by.get((n, "keepalive"))
     if a and b and a.get("cpu_us_per_probe") and b.get("cpu_us_per_probe"):
-        out.append(("main runs", "vos_timer", a["cpu_us_per_probe"], b["cpu_us_per_probe"]))
+        out.append(("main runs", "vos_timer", a["cpu_us_per_probe"], b["cpu_us_per_probe"],
+                    None))
     for i, p in enumerate((repeats or {}).get(str(n), [])):
         v, k = p["vos_timer"].get("cpu_us_per_probe"), p["keepalive"].get("cpu_us_per_probe")
         if v and k:
-            out.append(("repeat %d" % (i + 1), p["first"], v, k))
+            out.append(("repeat %d" % (i + 1), p["first"], v, k, p))
     return out
+
+
+def per100(r, key):
+    """r[key] per 100 probe exchanges of run r, as text ("-" if unknown)."""
+    return "%.0f" % (100.0 * r[key] / r["uac"]) if key in r and r.get("uac") else "-"
 
 
 def repeat_section(by, repeats, sizes):
@@ -1684,28 +1690,22 @@ def repeat_section(by, repeats, sizes):
              "sender: vos_timer / keepalive |")
     L.append("|---|---|---|---|---|---|---|---|")
     for n in sizes:
-        reps = repeats[str(n)]
-        for lab, first, v, k in cpu_pairs(by, repeats, n):
+        pr = cpu_pairs(by, repeats, n)
+        for lab, first, v, k, p in pr:
             wk = ws = "-"
-            if lab.startswith("repeat "):
-                p = reps[int(lab.split()[1]) - 1]
-
-                def per100(r, key):
-                    return "%.0f" % (100.0 * r[key] / r["uac"]) \
-                        if key in r and r.get("uac") else "-"
+            if p is not None:
                 wv, wka = p["vos_timer"], p["keepalive"]
                 wk = "%s / %s" % (per100(wv, "worker_wakeups"), per100(wka, "worker_wakeups"))
                 ws = "%s / %s" % (per100(wv, "sender_wakeups"), per100(wka, "sender_wakeups"))
             L.append("| %d | %s | %s | %.1f | %.1f | %.2fx | %s | %s |" % (
                 n, lab, first, v, k, v / k, wk, ws))
-        pr = cpu_pairs(by, repeats, n)
         if pr:
-            rs = [v / k for _, _, v, k in pr]
+            rs = [x[2] / x[3] for x in pr]
             L.append("| %d | **median** | - | %.1f | %.1f | **%.2fx** (%.2f..%.2f) | - | - |" % (
-                n, statistics.median(v for _, _, v, _ in pr),
-                statistics.median(k for _, _, _, k in pr), statistics.median(rs),
+                n, statistics.median(x[2] for x in pr),
+                statistics.median(x[3] for x in pr), statistics.median(rs),
                 min(rs), max(rs)))
-        for p in reps:
+        for p in repeats[str(n)]:
             for s in ("vos_timer", "keepalive"):
                 if "error" in p[s]:
                     L.append("| %d | failed | %s | %s ||||||" % (n, s, p[s]["error"]))
@@ -1800,7 +1800,7 @@ def targets(by, sizes, results=(), repeats=None):
         a, b = by.get((n, "vos_timer")), by.get((n, "keepalive"))
         pr = cpu_pairs(by, repeats, n)
         if len(pr) >= 3:
-            rs = [v / k for _, _, v, k in pr]
+            rs = [p[2] / p[3] for p in pr]
             x = statistics.median(rs)
             out.append("- CPU per probe <= 0.8x keepalive (goal; SPEC: <= 1.0x) at N=%d: "
                        "%s, 1.0x %s (median of %d paired ratios %.2fx, range %.2f..%.2f; "
