@@ -145,7 +145,8 @@ typedef struct vt_policy
 	uint8_t distrusted;	 /* malformed timer headers: capped in any mode */
 	uint16_t spread_key; /* from the Call-ID: this call's probe phase */
 	uint32_t lead_ms;	 /* first window only: probes this much earlier */
-	uint32_t last_probe_off_ms; /* last probe sent, ms after window_ms */
+	uint32_t last_probe_off_ms; /* last probe round sent (its due time if
+								 * sent early), ms after window_ms */
 } vt_policy_t;
 
 /* Probe spreading: calls answered together (a mass re-answer after an
