@@ -569,8 +569,8 @@ void vt_store_job_clean(vt_job_t *job)
 	memset(job, 0, sizeof(*job));
 }
 
-int vt_store_take_due(
-		uint64_t now_ms, vt_job_t *jobs, int max, char *buf, size_t size)
+int vt_store_take_due(uint64_t now_ms, vt_take_t take, vt_job_t *jobs, int max,
+		char *buf, size_t size)
 {
 	vt_heap_node_t *nd;
 	vt_call_t *c;
@@ -583,7 +583,10 @@ int vt_store_take_due(
 	lock_get(&vt_store->lock);
 	vt_store->wake_at = 0; /* awake: arming needs no wake-up */
 	while(n < max && (nd = vt_heap_min(&vt_store->heap)) != NULL
-			&& vt_policy_run_at_ms(&call_of_node(nd)->pol) <= now_ms) {
+			&& (take == VT_TAKE_EARLY_PROBES
+							   ? vt_policy_run_at_ms(&call_of_node(nd)->pol)
+							   : nd->deadline_ms)
+					   <= now_ms) {
 		c = call_of_node(nd);
 		if(used + c->callid_len + 1 > size)
 			break; /* stays due: the next batch takes it */

@@ -189,16 +189,25 @@ void *vt_store_bye_done(vt_dlg_key_t key, unsigned int leg, int again);
 /* The process sending BYEs for the call is done with it. */
 void *vt_store_teardown_settle(vt_dlg_key_t key);
 
+/* Which deadlines vt_store_take_due() takes: those due, or also the probes
+ * that may run early (up to VT_PROBE_LEAD_MS, vt_policy_run_at_ms()). */
+typedef enum vt_take
+{
+	VT_TAKE_DUE = 0,
+	VT_TAKE_EARLY_PROBES = 1
+} vt_take_t;
+
 /* The deadline process takes the work that is due, in deadline order, in
- * one hold of the lock: each deadline runnable at now_ms (a probe up to
- * VT_PROBE_LEAD_MS early, vt_policy_run_at_ms()) is popped, the policy
- * decides, the call is re-armed, and the resulting job (if any) is copied
- * to jobs[], its Call-ID into buf (size bytes). Stops at max jobs or when
- * the next Call-ID does not fit: what is left stays due. No allocation.
- * Returns the number of jobs (0: nothing due). Marks the process awake:
- * arming a deadline wakes nobody until vt_store_plan_sleep(). */
-int vt_store_take_due(
-		uint64_t now_ms, vt_job_t *jobs, int max, char *buf, size_t size);
+ * one hold of the lock: each deadline runnable at now_ms (with
+ * VT_TAKE_EARLY_PROBES, a probe up to VT_PROBE_LEAD_MS early) is popped,
+ * the policy decides, the call is re-armed, and the resulting job (if any)
+ * is copied to jobs[], its Call-ID into buf (size bytes). Stops at max
+ * jobs or when the next Call-ID does not fit: what is left stays due. No
+ * allocation. Returns the number of jobs (0: nothing due). Marks the
+ * process awake: arming a deadline wakes nobody until
+ * vt_store_plan_sleep(). */
+int vt_store_take_due(uint64_t now_ms, vt_take_t take, vt_job_t *jobs, int max,
+		char *buf, size_t size);
 /* The deadline process is going to sleep: until the earliest deadline can
  * run, but not before floor_ms, nor before probe_floor_ms when that is a
  * probe (returned; VT_NO_DEADLINE: nothing armed). From now on, arming a

@@ -10,9 +10,10 @@
  * dispatches it; what a deadline means is decided in vt_policy.c.
  *
  * It sleeps until the earliest deadline (poll() on a pipe), never sooner
- * than VT_TICK_MS after its last run began (VT_PROBE_TICK_MS when that is
- * a probe, which may run VT_PROBE_LEAD_MS early): work due within one tick
- * goes out together, and with no calls the process does not wake at all (once
+ * than VT_TICK_MS after its last run began (VT_PROBE_TICK_MS after the
+ * last run that took probes early, when that is a probe, which may run
+ * VT_PROBE_LEAD_MS early): work due within one tick goes out together,
+ * and with no calls the process does not wake at all (once
  * per VT_IDLE_MAX_MS, for the cfg framework). A process that arms a
  * deadline earlier than the planned wake-up writes a byte to the pipe
  * (vt_store_set_waker()). With cluster=1 it wakes every tick: heartbeats
@@ -86,15 +87,16 @@ static void job_started(const vt_job_t *job)
 		vt_stats_probes_late(probes);
 }
 
-/* Everything due, in batches, for at most VT_RUN_MAX_MS. */
-static void run_due(uint64_t start_ms)
+/* Everything due (take: and the probes that may go early), in batches,
+ * for at most VT_RUN_MAX_MS. */
+static void run_due(uint64_t start_ms, vt_take_t take)
 {
 	uint64_t now_ms = start_ms;
 	int n, i;
 
 	do {
-		n = vt_store_take_due(
-				now_ms, vt_jobs, VT_BATCH, vt_job_buf, sizeof(vt_job_buf));
+		n = vt_store_take_due(now_ms, take, vt_jobs, VT_BATCH, vt_job_buf,
+				sizeof(vt_job_buf));
 		for(i = 0; i < n; i++) {
 			job_started(&vt_jobs[i]);
 			vt_dispatch(&vt_jobs[i]);
@@ -143,21 +145,38 @@ static void sleep_until(uint64_t now_ms, uint64_t wake_ms)
 
 static void vt_timer_loop(void)
 {
-	uint64_t start_ms, now_ms, wake_ms, cap_ms, fl_ms;
+	uint64_t start_ms, now_ms, wake_ms, cap_ms, fl_ms, probe_floor_ms;
+	uint64_t early_run_ms = 0; /* the last run that took probes early */
+	vt_take_t take;
 
 	vt_late_init(&vt_late, vt_now_ms());
 	for(;;) {
 		cfg_update();
 		start_ms = vt_now_ms();
-		run_due(start_ms);
+		/* Probes go early only in a run VT_PROBE_TICK_MS or more after the
+		 * last such run. A run sooner than that (woken for a probe's
+		 * retransmission, a teardown, the cluster's tick) takes only what
+		 * is due, and the early probes wait for the next probe run: a
+		 * window of 100 ms never holds more than one run's probes plus
+		 * what fell due in between (a burst on the wire otherwise). */
+		take = start_ms >= early_run_ms + VT_PROBE_TICK_MS
+					   ? VT_TAKE_EARLY_PROBES
+					   : VT_TAKE_DUE;
+		if(take == VT_TAKE_EARLY_PROBES)
+			early_run_ms = start_ms;
+		run_due(start_ms, take);
 		vt_uac_run(vt_now_ms());
 		vt_cluster_tick(vt_now_ms());
 		/* the next run: at the earliest deadline, not before a tick after
-		 * this one began; without deadlines, VT_IDLE_MAX_MS */
+		 * this one began (for a probe: the next probe run); without
+		 * deadlines, VT_IDLE_MAX_MS */
 		cap_ms = start_ms + (vt_cluster_on() ? VT_TICK_MS : VT_IDLE_MAX_MS);
+		probe_floor_ms = early_run_ms + VT_PROBE_TICK_MS;
+		if(probe_floor_ms < start_ms + VT_TICK_MS)
+			probe_floor_ms = start_ms + VT_TICK_MS;
 		for(;;) {
-			wake_ms = vt_store_plan_sleep(
-					start_ms + VT_TICK_MS, start_ms + VT_PROBE_TICK_MS);
+			wake_ms =
+					vt_store_plan_sleep(start_ms + VT_TICK_MS, probe_floor_ms);
 			/* the module's own probes' retransmissions and timeouts */
 			fl_ms = vt_uac_next_ms();
 			if(fl_ms < wake_ms)

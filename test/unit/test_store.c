@@ -61,7 +61,8 @@ static char job_buf[4096];
 /* Everything due at now: the jobs' actions and legs, in order */
 static int due(uint64_t now, vt_job_t *jobs, int max)
 {
-	return vt_store_take_due(now, jobs, max, job_buf, sizeof(job_buf));
+	return vt_store_take_due(
+			now, VT_TAKE_EARLY_PROBES, jobs, max, job_buf, sizeof(job_buf));
 }
 
 static void clean(vt_job_t *jobs, int n)
@@ -106,16 +107,19 @@ START_TEST(test_take_due_in_batches)
 		up(k, name, VT_MODE_TIMER, T0 + (uint64_t)i * 600);
 	}
 	vt_stub_pkg_fail_after = 0; /* taking work must not need pkg */
-	n = vt_store_take_due(T0 + 4400, jobs, 2, job_buf, sizeof(job_buf));
+	n = vt_store_take_due(
+			T0 + 4400, VT_TAKE_EARLY_PROBES, jobs, 2, job_buf, sizeof(job_buf));
 	ck_assert_int_eq(n, 2);
 	ck_assert_str_eq(jobs[0].callid.s, "batch-0");
 	ck_assert_str_eq(jobs[1].callid.s, "batch-1");
 	/* room for two Call-IDs of 8 bytes in 20: the third waits */
-	n = vt_store_take_due(T0 + 4400, jobs, 8, small, sizeof(small));
+	n = vt_store_take_due(
+			T0 + 4400, VT_TAKE_EARLY_PROBES, jobs, 8, small, sizeof(small));
 	ck_assert_int_eq(n, 2);
 	ck_assert_str_eq(jobs[0].callid.s, "batch-2");
 	ck_assert_str_eq(jobs[1].callid.s, "batch-3");
-	n = vt_store_take_due(T0 + 4400, jobs, 8, job_buf, sizeof(job_buf));
+	n = vt_store_take_due(
+			T0 + 4400, VT_TAKE_EARLY_PROBES, jobs, 8, job_buf, sizeof(job_buf));
 	ck_assert_int_eq(n, 1);
 	ck_assert_str_eq(jobs[0].callid.s, "batch-4");
 	ck_assert_int_eq(jobs[0].action, VT_ACT_PROBE);
@@ -124,8 +128,9 @@ START_TEST(test_take_due_in_batches)
 	ck_assert_uint_ge(jobs[0].due_ms, T0 + 2400 + 2000 - 500);
 	ck_assert_int_eq(vt_stub_pkg_live, pkg);
 	vt_stub_pkg_fail_after = -1;
-	ck_assert_int_eq(
-			vt_store_take_due(T0 + 4400, jobs, 8, job_buf, sizeof(job_buf)), 0);
+	ck_assert_int_eq(vt_store_take_due(T0 + 4400, VT_TAKE_EARLY_PROBES, jobs, 8,
+							 job_buf, sizeof(job_buf)),
+			0);
 }
 END_TEST
 
@@ -192,6 +197,7 @@ END_TEST
 
 /* A probe may run VT_PROBE_LEAD_MS before its deadline, so the process
  * plans to wake that early for one, though not before its probe floor; a
+ * run that takes only what is due (VT_TAKE_DUE) leaves it, and a
  * teardown runs at its deadline, never before. The job keeps the
  * deadline's own time (lateness is counted from it). */
 START_TEST(test_probe_runs_early_teardown_not)
@@ -211,6 +217,11 @@ START_TEST(test_probe_runs_early_teardown_not)
 	ck_assert_uint_eq(
 			vt_store_plan_sleep(d - 10, d - 200), d - VT_PROBE_LEAD_MS);
 	ck_assert_int_eq(due(d - VT_PROBE_LEAD_MS - 1, jobs, 4), 0);
+	/* a run that may not take probes early (one soon after the last
+	 * probe run) leaves it until its time */
+	ck_assert_int_eq(vt_store_take_due(d - 1, VT_TAKE_DUE, jobs, 4, job_buf,
+							 sizeof(job_buf)),
+			0);
 	ck_assert_int_eq(due(d - VT_PROBE_LEAD_MS, jobs, 4), 1);
 	ck_assert_int_eq(jobs[0].action, VT_ACT_PROBE);
 	ck_assert_uint_eq(jobs[0].due_ms, d);
@@ -219,7 +230,9 @@ START_TEST(test_probe_runs_early_teardown_not)
 	up(t, "early-teardown", VT_MODE_NON_TIMER, T0);
 	ck_assert_uint_eq(vt_store_plan_sleep(T0 + 2900, T0 + 2900), T0 + 3000);
 	ck_assert_int_eq(due(T0 + 2999, jobs, 4), 0);
-	ck_assert_int_eq(due(T0 + 3000, jobs, 4), 1);
+	ck_assert_int_eq(vt_store_take_due(T0 + 3000, VT_TAKE_DUE, jobs, 4, job_buf,
+							 sizeof(job_buf)),
+			1);
 	ck_assert_int_eq(jobs[0].action, VT_ACT_TEARDOWN);
 	clean(jobs, 1);
 }
