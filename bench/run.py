@@ -166,6 +166,29 @@ def udp_rcvbuf_errors():
     return int(dict(zip(rows[0][1:], rows[1][1:])).get("RcvbufErrors", 0))
 
 
+def udp_socket_drops(port):
+    """Datagrams dropped by the open UDP sockets (the drops column of
+    /proc/net/udp and udp6, counted since each socket was made): those of
+    the socket on local port `port` (Kamailio's) and of all others (the
+    SIPp endpoints')."""
+    own = other = 0
+    for name in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(name) as f:
+                rows = [ln.split() for ln in f][1:]
+        except OSError:
+            continue
+        for row in rows:
+            if len(row) < 13:
+                continue
+            d = int(row[-1])
+            if int(row[1].rsplit(":", 1)[1], 16) == port:
+                own += d
+            else:
+                other += d
+    return own, other
+
+
 def task_cpu_ns(pid):
     """ns on CPU of process pid: the first field of /proc/<pid>/schedstat
     (the scheduler's own count, in ns), summed over its threads (Kamailio's
@@ -774,6 +797,8 @@ def run_system(r, args, module, base_wd):
             "active_dialogs", "expired_dialogs", "failed_dialogs", "processed_dialogs")}
         r["main_calls_left"] = d.get("active_dialogs")
     finally:
+        # per socket, while they are all still open
+        r["udp_drops_kamailio"], r["udp_drops_other"] = udp_socket_drops(k.port)
         for p in procs + silent_procs:
             stop(p, wait_s=3.0)
         k.stop()
@@ -1372,10 +1397,14 @@ def report(results, spread, heap, started, elapsed, args, repeats=None):
     L.append("")
     for r in results:
         if r.get("cpu_by_role"):
+            per_sock = ""
+            if r.get("udp_drops_kamailio") is not None:
+                per_sock = " (Kamailio's socket %d, the SIPp endpoints' %d)" % (
+                    r["udp_drops_kamailio"], r["udp_drops_other"])
             L.append("- N=%d %s: %s; UDP datagrams dropped for a full receive buffer "
-                     "(host-wide, whole run): %s" % (r["n"], r["system"], ", ".join(
+                     "(host-wide, whole run): %s%s" % (r["n"], r["system"], ", ".join(
                          "%s %.3f" % kv for kv in r["cpu_by_role"].items() if kv[1] > 0),
-                         r.get("udp_rcvbuf_drops", "n/a")))
+                         r.get("udp_rcvbuf_drops", "n/a"), per_sock))
     drops = [r.get("capture_drops") for r in results + spread if r.get("capture_drops")]
     L.append("- capture drops (kernel): %s." % (sum(drops) if drops else 0))
     L.append("")
@@ -1756,7 +1785,8 @@ def mib(v):
 def scale_section(results, args):
     L = ["## Scale limits", ""]
     L.append("| N | system | SIPp pairs | set-up failures (SIPp failed calls; N - most dialogs up) | "
-             "ramp (s) | shm used before calls / all calls up (MiB) | UDP rcvbuf drops | "
+             "ramp (s) | shm used before calls / all calls up (MiB) | "
+             "UDP rcvbuf drops: host-wide (Kamailio's socket / SIPp's) | "
              "tm transactions in use (end of window) | pkg vos_timer deadlines: real_used / free (KiB) | "
              "pkg busiest UDP worker: real_used / free (KiB); most real_used of the workers | "
              "error |")
@@ -1772,7 +1802,10 @@ def scale_section(results, args):
             r["n"], r["system"], sc.get("pairs", "n/a"),
             fmt(sc.get("sipp_failed"), "%d"), fmt(sc.get("not_up"), "%d"),
             fmt(r.get("ramp_s")), mib(sc.get("shm_used_before")), mib(sc.get("shm_used_up")),
-            fmt(r.get("udp_rcvbuf_drops"), "%d"), fmt(sc.get("tm_inuse_end"), "%d"),
+            fmt(r.get("udp_rcvbuf_drops"), "%d") + (
+                " (%d / %d)" % (r["udp_drops_kamailio"], r["udp_drops_other"])
+                if r.get("udp_drops_kamailio") is not None else ""),
+            fmt(sc.get("tm_inuse_end"), "%d"),
             kib(pd.get("real_used")), kib(pd.get("free")),
             kib(pu.get("real_used")), kib(pu.get("free")), kib(sc.get("pkg_udp_max_real_used")),
             r.get("error", "-")))
