@@ -569,6 +569,14 @@ void vt_store_job_clean(vt_job_t *job)
 	memset(job, 0, sizeof(*job));
 }
 
+/* Under lock: the earliest time c's deadline may be taken, as `take`
+ * allows (a probe early, or every deadline at its time). */
+static uint64_t take_at_locked(const vt_call_t *c, vt_take_t take)
+{
+	return take == VT_TAKE_EARLY_PROBES ? vt_policy_run_at_ms(&c->pol)
+										: c->pol.next_ms;
+}
+
 int vt_store_take_due(uint64_t now_ms, vt_take_t take, vt_job_t *jobs, int max,
 		char *buf, size_t size)
 {
@@ -583,10 +591,7 @@ int vt_store_take_due(uint64_t now_ms, vt_take_t take, vt_job_t *jobs, int max,
 	lock_get(&vt_store->lock);
 	vt_store->wake_at = 0; /* awake: arming needs no wake-up */
 	while(n < max && (nd = vt_heap_min(&vt_store->heap)) != NULL
-			&& (take == VT_TAKE_EARLY_PROBES
-							   ? vt_policy_run_at_ms(&call_of_node(nd)->pol)
-							   : nd->deadline_ms)
-					   <= now_ms) {
+			&& take_at_locked(call_of_node(nd), take) <= now_ms) {
 		c = call_of_node(nd);
 		if(used + c->callid_len + 1 > size)
 			break; /* stays due: the next batch takes it */
