@@ -18,6 +18,7 @@
  */
 #include <stdio.h>
 #include <dlfcn.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "../../core/dprint.h"
@@ -520,7 +521,7 @@ int vt_dialog_leg(struct dlg_cell *dlg, unsigned int leg, vt_leg_t *out)
 	int other = dir == DLG_CALLER_LEG ? DLG_CALLEE_LEG : DLG_CALLER_LEG;
 	str ct, rs;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, offsetof(vt_leg_t, inline_mem));
 	out->leg = leg;
 	/* SIP workers replace the leg's contact and CSeq (dlg_update_contact,
 	 * dlg_update_cseq: shm_free + shm_malloc) under the dialog's entry
@@ -535,7 +536,9 @@ int vt_dialog_leg(struct dlg_cell *dlg, unsigned int leg, vt_leg_t *out)
 	}
 	if(rs.s == NULL || rs.len < 0)
 		rs.len = 0;
-	out->mem = pkg_malloc(ct.len + rs.len + 1);
+	out->mem = ct.len + rs.len + 1 <= VT_LEG_INLINE
+					   ? out->inline_mem
+					   : pkg_malloc(ct.len + rs.len + 1);
 	if(out->mem == NULL) {
 		dialog_unlock(dlg);
 		PKG_MEM_ERROR;

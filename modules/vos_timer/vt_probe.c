@@ -63,13 +63,14 @@ static int send_one(struct dlg_cell *dlg, const vt_job_t *job, unsigned int leg)
 	if((leg == VT_LEG_CALLEE || job->callee_cseq_known) && l.other_cseq_ok
 			&& l.other_cseq >= 1)
 		cseq = l.other_cseq - 1;
-	method.s = (char *)vt_probe_method_name(job->probe_method);
-	method.len = strlen(method.s);
 	ret = vt_uac_send(&l, job->probe_method, cseq, job->key);
 	if(ret == 0)
 		vt_stats_probe(VT_PS_OWN);
-	else if(ret > 0)
+	else if(ret > 0) {
+		method.s = (char *)vt_probe_method_name(job->probe_method);
+		method.len = strlen(method.s);
 		ret = vt_tm_send(&l, &method, NULL, cseq, VT_TM_PROBE, job->key);
+	}
 	vt_leg_free(&l);
 	return ret;
 }

@@ -156,7 +156,7 @@ int vt_tm_on_answer(
 
 void vt_leg_free(vt_leg_t *l)
 {
-	if(l->mem != NULL)
+	if(l->mem != NULL && l->mem != l->inline_mem)
 		pkg_free(l->mem);
 	l->mem = NULL;
 }

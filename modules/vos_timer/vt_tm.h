@@ -22,9 +22,15 @@
 
 struct socket_info;
 
+/* Contact and route set up to this size are copied into the vt_leg_t
+ * itself, longer ones into pkg memory: a probe round then allocates
+ * nothing (a pkg malloc in qm scans its free buckets upward). */
+#define VT_LEG_INLINE 512
+
 /* One leg of a call as a request to it needs it: copied out of the
  * dialog under its lock (vt_dialog_leg()); the strings marked "copy" live
- * in mem, the others are the dialog's and need its reference held. */
+ * in mem, the others are the dialog's and need its reference held. Not
+ * to be copied: mem may point into inline. */
 typedef struct vt_leg
 {
 	unsigned int leg;		 /* VT_LEG_CALLER or VT_LEG_CALLEE */
@@ -35,7 +41,8 @@ typedef struct vt_leg
 	int prack;				 /* the call saw a PRACK */
 	str rem_uri, loc_uri, callid, rem_tag, loc_tag;
 	struct socket_info *sock; /* the leg's socket */
-	char *mem;
+	char *mem;				  /* inline, or pkg memory */
+	char inline_mem[VT_LEG_INLINE];
 } vt_leg_t;
 
 void vt_leg_free(vt_leg_t *l);
