@@ -18,7 +18,8 @@ module's keepalive (ka_interval 30, ka_timer 1, both legs) - one Kamailio
                time. Traced with -trace_msg (S is small).
 
 Right after Kamailio is up, before any call: an idle window (--idle, 20 s;
-0: none), CPU per process role with no calls.
+0: none), CPU per process role with no calls. CPU per probe is reported as
+measured and net of idle: less that Kamailio's idle rate over the window.
 
 Measured over a steady window after all calls are up:
   - Kamailio CPU (time on CPU of every process of Kamailio's process group,
@@ -40,7 +41,8 @@ A run that fails (e.g. calls that do not all come up) is reported with
 what it measured up to there.
 
 Then, at each N up to --repeat-max-n (5000), --repeats (4) more pairs of
-light runs: Kamailio and the main pairs only, all calls up, then one probe
+light runs: Kamailio and the main pairs only (an idle window of
+--repeat-idle s, 10, before the calls), all calls up, then one probe
 interval's window; vos_timer and the keepalive back to back, the first one
 alternating. At 1000 and 5000 calls one run's CPU per probe has moved by
 more than the systems differ; the target line uses the median of the
@@ -695,6 +697,17 @@ def idle_window(k, seconds):
             round(time.time() - t0, 2), len(c1))
 
 
+def net_us(r):
+    """CPU per probe exchange net of Kamailio's idle rate (us): the window's
+    CPU less what the same Kamailio burnt per second with no call (its idle
+    window) times the window's length; None without an idle window."""
+    idle, idle_s = r.get("idle"), r.get("idle_s")
+    if not idle or not idle_s or not r.get("uac") or r.get("window_s") is None:
+        return None
+    rate = sum(idle.values()) / idle_s
+    return (r["cpu_s"] - rate * r["window_s"]) / r["uac"] * 1e6
+
+
 def run_system(r, args, module, base_wd):
     """One run of r["system"] with r["n"] calls; fills r as it goes (what
     was measured stays in r when the run fails half-way)."""
@@ -778,6 +791,7 @@ def run_system(r, args, module, base_wd):
         r["cpu_s"] = round(cpu_s, 3)
         r["uac"] = exchanges(st0, st1)
         r["cpu_us_per_probe"] = cpu_s / r["uac"] * 1e6 if r["uac"] else None
+        r["cpu_net_us_per_probe"] = net_us(r)
         if system == "vos_timer":
             r["hist_p50"], r["hist_n"] = hist_pct(st0, st1, 50)
             r["hist_p99"], _ = hist_pct(st0, st1, 99)
@@ -855,8 +869,9 @@ def ctx_switches(pids):
 
 def run_cpu_only(n, system, args, module, base_wd):
     """One light run for the repeated CPU figure (--repeats): Kamailio and
-    the main pairs only (no idle window, silent pair or capture); all calls
-    up, REPEAT_SETTLE_S, then a window of one probe interval: every call's
+    the main pairs only (no silent pair or capture); an idle window of
+    args.repeat_idle s before the calls (0: none); all calls up,
+    REPEAT_SETTLE_S, then a window of one probe interval: every call's
     legs are probed once in it, by either system."""
     r = {"n": n, "system": system}
     wd = tempfile.mkdtemp(prefix="repeat-%s-%d-" % (system, n), dir=base_wd)
@@ -864,6 +879,8 @@ def run_cpu_only(n, system, args, module, base_wd):
     k.start()
     procs = []
     try:
+        if getattr(args, "repeat_idle", 0) > 0:
+            r["idle"], r["idle_s"], _ = idle_window(k, args.repeat_idle)
         procs, _ = start_main_pairs(wd, k, n, args.rate, args.pair_size)
         up = wait_ramp(k, n, n / args.rate * 4 + 60, "main calls")
         if up < n:
@@ -871,13 +888,15 @@ def run_cpu_only(n, system, args, module, base_wd):
         time.sleep(REPEAT_SETTLE_S)
         names = k.process_names()
         pids0, st0 = k.cpu_pids(), k.stats("UAC_transactions", "vos_timer:")
-        cs0 = ctx_switches(pids0)
+        cs0, t0 = ctx_switches(pids0), time.time()
         time.sleep(INTERVAL)
         pids1, st1 = k.cpu_pids(), k.stats("UAC_transactions", "vos_timer:")
         cs1 = ctx_switches(pids1)
+        r["window_s"] = round(time.time() - t0, 2)
         r["uac"] = exchanges(st0, st1)
         r["cpu_s"] = round(cpu_between(pids0, pids1), 4)
         r["cpu_us_per_probe"] = r["cpu_s"] / r["uac"] * 1e6 if r["uac"] else None
+        r["cpu_net_us_per_probe"] = net_us(r)
         r["cpu_by_role"] = cpu_by_role(pids0, pids1, names, digits=4)
         def wakeups(role):
             return sum(cs1.get(p, 0) - cs0.get(p, 0)
@@ -1343,15 +1362,24 @@ def report(results, spread, heap, started, elapsed, args, repeats=None):
                 if (r["main_byes_callee"], r["main_byes_caller"]) != (None, None) else None
             cut = "%s; dead left %d" % ("n/a" if cut is None else cut,
                                          r["silent_calls"] - r["silent_detected"])
+            cpu = fmt(r["cpu_us_per_probe"])
+            if r.get("cpu_net_us_per_probe") is not None:
+                cpu += " (net %s)" % fmt(r["cpu_net_us_per_probe"])
             L.append("| %d | %s | %s | %d | %s | %s / %s of %d/%d | %s | %s | %d | %s | %s |" % (
-                n, sysname, fmt(r["cpu_us_per_probe"]), r["uac"], lat,
+                n, sysname, cpu, r["uac"], lat,
                 fmt(r["detect_median_s"], "%.2f"), fmt(r["detect_max_s"], "%.2f"),
                 r["silent_detected"], r["silent_calls"], mshm, dshm,
                 r["peak_100ms"], mpeak, cut))
         a, b = by.get((n, "vos_timer")), by.get((n, "keepalive"))
         if a and b and "error" not in a and "error" not in b:
-            L.append("| %d | **ratio vos_timer / keepalive** | **%s** | %s | - | %s | - | %s | %s | - | - |" % (
-                n, ratio(a["cpu_us_per_probe"], b["cpu_us_per_probe"]),
+            cr = ratio(a["cpu_us_per_probe"], b["cpu_us_per_probe"])
+            if a.get("cpu_net_us_per_probe") and b.get("cpu_net_us_per_probe"):
+                cr += "** (net **%s**)" % ratio(a["cpu_net_us_per_probe"],
+                                                b["cpu_net_us_per_probe"])
+            else:
+                cr += "**"
+            L.append("| %d | **ratio vos_timer / keepalive** | **%s | %s | - | %s | - | %s | %s | - | - |" % (
+                n, cr,
                 ratio(a["uac"], b["uac"]),
                 ratio(a["detect_median_s"], b["detect_median_s"]),
                 ratio((a["shm"]["dialog"]["up"] - a["shm"]["dialog"]["start"]) / (a["managed_at_shm"] or 1),
@@ -1368,7 +1396,12 @@ def report(results, spread, heap, started, elapsed, args, repeats=None):
              "probes over UDP to IP addresses itself, without tm, and counts them in "
              "probes_stateless; the window also holds the silent subset's BYEs, at most 2 per "
              "silent call, counted as UAC transactions in both systems alike). It covers the "
-             "whole exchange: sending, tm's reply matching in the UDP workers, timers.")
+             "whole exchange: sending, tm's reply matching in the UDP workers, timers. "
+             "net: the same less Kamailio's idle rate (its CPU per second over the idle "
+             "window before the calls, every process) times the window's length: what "
+             "Kamailio burns with no call at all (timer processes' ticks, about 0.1% of "
+             "a core) is no cost of a probe; the fewer the calls, the larger its share "
+             "of the figure.")
     L.append("- lateness, vos_timer: the module's own vos_timer.stats "
              "lateness_p50_ms / p99 / max since start-up (probes and teardowns; "
              "p50/p99 are histogram bucket bounds: 1, 2, 5, 10, 20, 50, 100 ... ms). "
@@ -1637,6 +1670,13 @@ def report(results, spread, heap, started, elapsed, args, repeats=None):
              "largest batch without a 20 ms gap: one run's probes in every case). 50000 calls "
              "with 1.4.1: 0 datagrams dropped, the latest deadline 54 ms, peak 820 (1.4.0: "
              "2500, 146 ms, 1292).")
+    L.append("- No snprintf and no pkg malloc per probe (1.4.2, commit 627c8c8): perf of the "
+             "deadline process at 5000 calls (bench/profile.md's run of 1.4.1) put 10 of its "
+             "82 samples in build()'s snprintf and 8 in vt_dialog_leg(), half of those in "
+             "qm_malloc. The probe is now built by copying its pieces (the same bytes on the "
+             "wire) and the leg's strings go into a buffer inside the vt_leg_t. A/B at 5000 "
+             "calls, vos_timer-only light runs, 4 each, alternating: deadline process 20.1 "
+             "-> 17.7 us per exchange (median), all of Kamailio 48.4 -> 46.4.")
     L.append("- The 0.8x goal at 1000 to 20000 calls, missed in this run (2026-12-03 14:00, "
              "kernel 6.18.44-fc-v1252): the same module family measured 0.65x / 0.71x / "
              "0.79x (medians) at 11:12 on kernel -v1045. The module's own cost moved little "
@@ -1719,6 +1759,18 @@ def cpu_pairs(by, repeats, n):
     return out
 
 
+def net_pairs(by, repeats, n):
+    """The pairs of cpu_pairs() whose both runs have a figure net of idle:
+    [(label, vos us net, keepalive us net)]."""
+    out = []
+    for lab, first, v, k, p in cpu_pairs(by, repeats, n):
+        a, b = (p["vos_timer"], p["keepalive"]) if p is not None else (
+            by.get((n, "vos_timer")), by.get((n, "keepalive")))
+        if a.get("cpu_net_us_per_probe") and b.get("cpu_net_us_per_probe"):
+            out.append((lab, a["cpu_net_us_per_probe"], b["cpu_net_us_per_probe"]))
+    return out
+
+
 def per100(r, key):
     """r[key] per 100 probe exchanges of run r, as text ("-" if unknown)."""
     return "%.0f" % (100.0 * r[key] / r["uac"]) if key in r and r.get("uac") else "-"
@@ -1741,11 +1793,13 @@ def repeat_section(by, repeats, sizes):
              "ratios." % (REPEAT_SETTLE_S, INTERVAL))
     L.append("")
     L.append("| N | pair | first | vos_timer us / probe | keepalive us / probe | ratio | "
+             "net of idle: vos_timer / keepalive us, ratio | "
              "wake-ups per 100 probes, UDP workers: vos_timer / keepalive | "
              "sender: vos_timer / keepalive | vos_timer probes_peak_100ms |")
-    L.append("|---|---|---|---|---|---|---|---|---|")
+    L.append("|---|---|---|---|---|---|---|---|---|---|")
     for n in sizes:
         pr = cpu_pairs(by, repeats, n)
+        nets = dict((x[0], x[1:]) for x in net_pairs(by, repeats, n))
         peaks = []
         for lab, first, v, k, p in pr:
             wk = ws = pk = "-"
@@ -1762,20 +1816,31 @@ def repeat_section(by, repeats, sizes):
                 if mp is not None:
                     peaks.append(mp)
                     pk = str(mp)
-            L.append("| %d | %s | %s | %.1f | %.1f | %.2fx | %s | %s | %s |" % (
-                n, lab, first, v, k, v / k, wk, ws, pk))
+            net = "%.1f / %.1f, %.2fx" % (nets[lab][0], nets[lab][1],
+                                          nets[lab][0] / nets[lab][1]) if lab in nets else "-"
+            L.append("| %d | %s | %s | %.1f | %.1f | %.2fx | %s | %s | %s | %s |" % (
+                n, lab, first, v, k, v / k, net, wk, ws, pk))
         if pr:
             rs = [x[2] / x[3] for x in pr]
-            L.append("| %d | **median** | - | %.1f | %.1f | **%.2fx** (%.2f..%.2f) | - | - | %s |" % (
+            nr = [x[0] / x[1] for x in nets.values()]
+            L.append("| %d | **median** | - | %.1f | %.1f | **%.2fx** (%.2f..%.2f) | %s | - | - | %s |" % (
                 n, statistics.median(x[2] for x in pr),
                 statistics.median(x[3] for x in pr), statistics.median(rs),
                 min(rs), max(rs),
+                "%.1f / %.1f, **%.2fx** (%.2f..%.2f) of %d" % (
+                    statistics.median(x[0] for x in nets.values()),
+                    statistics.median(x[1] for x in nets.values()),
+                    statistics.median(nr), min(nr), max(nr), len(nr)) if nr else "-",
                 "%g (%d..%d)" % (statistics.median(peaks), min(peaks), max(peaks))
                 if peaks else "-"))
         for p in repeats[str(n)]:
             for s in ("vos_timer", "keepalive"):
                 if "error" in p[s]:
-                    L.append("| %d | failed | %s | %s |||||||" % (n, s, p[s]["error"]))
+                    L.append("| %d | failed | %s | %s ||||||||" % (n, s, p[s]["error"]))
+    L.append("")
+    L.append("Net of idle: the run's CPU less Kamailio's idle rate times the window "
+             "(each light run has its own idle window, Kamailio up and no call yet, "
+             "before its calls; the main runs use theirs).")
     L.append("")
     L.append("Wake-ups: voluntary context switches (/proc/<pid>/status) in the "
              "window, per 100 probe exchanges, of the UDP workers and of the process "
@@ -1893,6 +1958,13 @@ def targets(by, sizes, results=(), repeats=None):
                            b["cpu_us_per_probe"], x))
         else:
             out.append("- CPU per probe <= 0.8x keepalive at N=%d: not measured" % n)
+        npr = net_pairs(by, repeats, n)
+        if npr:
+            rs = [p[1] / p[2] for p in npr]
+            x = statistics.median(rs)
+            out.append("- the same net of idle at N=%d: %s, 1.0x %s (median of %d paired "
+                       "ratios %.2fx, range %.2f..%.2f)" % (
+                           n, ok(x <= 0.8), ok(x <= 1.0), len(rs), x, min(rs), max(rs)))
     big = max(sizes)
     for n in sizes:
         a = by.get((n, "vos_timer"))
@@ -2008,6 +2080,9 @@ def main():
                     help="at each N up to --repeat-max-n, this many more pairs of "
                     "light runs (vos_timer and keepalive back to back, the first "
                     "alternating) for the median CPU per probe (0: none)")
+    ap.add_argument("--repeat-idle", type=int, default=10,
+                    help="idle window of each light run before its calls, s, for "
+                    "its CPU per probe net of idle (0: none)")
     ap.add_argument("--repeat-max-n", type=int, default=5000,
                     help="the largest N that gets --repeats (default 5000)")
     ap.add_argument("--repeats-only", action="store_true",
