@@ -65,11 +65,12 @@ def spawn(args, log_path):
 def free_udp_port(host="127.0.0.1"):
     """A UDP port on host (an address of this namespace) that nobody holds
     right now (and whose TCP twin is free too, as Kamailio may probe both)."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     for _ in range(50):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u = socket.socket(fam, socket.SOCK_DGRAM)
         u.bind((host, 0))
         port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t = socket.socket(fam, socket.SOCK_STREAM)
         try:
             t.bind((host, port))
             return port

@@ -11,7 +11,8 @@ import sys
 import time
 
 import scenarios as sc
-from harness import ROOT, TS_SKEW_S, Kamailio, Sipp, check, workdir, TestFailure
+from harness import (ROOT, TS_SKEW_S, Kamailio, Sipp, check, free_udp_port, workdir,
+                     TestFailure)
 
 TTL = 4
 I_S = 2
@@ -355,6 +356,65 @@ def test_stateless_probes_off():
         kam.stop()
 
 
+def _own_probes_case(wd, kam, uac, uas, via_host):
+    """Both legs probed without tm, with via_host:port in the one Via, the
+    answers taken (every probe confirmed), and the call lived."""
+    check(uac.wait(30) == 0, "caller failed:\n" + uac.output())
+    check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+    for side in (uac, uas):
+        ps = probes(side)
+        check(len(ps) >= 3, "%s got %d probes" % (side.name, len(ps)))
+        for p in ps:
+            check(branch(p).startswith("z9hG4bKvT"), "%s probe through tm: %s" % (
+                side.name, p.header("via")))
+            check(len(p.all("via")) == 1 and p.header("via").startswith(
+                "SIP/2.0/UDP %s;branch=" % via_host),
+                "%s probe Via %r, want %s" % (side.name, p.all("via"), via_host))
+        check(not proxy_byes(side), "%s got a BYE from the proxy" % side.name)
+    st = kam.stats()
+    check(st["probes_failed"] == 0 and st["probes_confirmed"] == st["probes_sent"] >= 6
+          and st["probes_stateless"] == st["probes_sent"], "stats %r" % st)
+    no_module_errors(kam)
+
+
+def test_own_probes_name_the_advertised_address():
+    """A socket with an advertised address (listen ... advertise, as behind
+    a NAT): the module's own probes name that address and port in their
+    Via, as tm would, and still go out from the real socket; SIPp answers
+    to where the probe came from."""
+    wd = workdir("tadv")
+    port = free_udp_port()
+    kam = Kamailio(wd, dict(TIMER_DEFS, VT_LISTEN="udp:127.0.0.1:%d advertise "
+                            "192.0.2.77:5777" % port))
+    kam.port = port
+    kam.start()
+    try:
+        uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=3), sc.callee())
+        _own_probes_case(wd, kam, uac, uas, "192.0.2.77:5777")
+    finally:
+        kam.stop()
+
+
+def test_own_probes_over_ipv6():
+    """Proxy and endpoints on ::1: the module's own probes go over IPv6,
+    with the address in brackets in their Via."""
+    wd = workdir("tv6")
+    port = free_udp_port("::1")
+    kam = Kamailio(wd, dict(TIMER_DEFS, VT_LISTEN="udp:[::1]:%d" % port))
+    kam.port = port
+    kam.start()
+    try:
+        uas = Sipp(wd, "callee", sc.write(wd, "callee", sc.callee()),
+                   extra=["-m", "1"], local_ip="::1").start()
+        uac = Sipp(wd, "caller", sc.write(wd, "caller", sc.caller(SE, probes_then_bye=3)),
+                   remote="[::1]:%d" % port, keys={"callee": "[::1]:%d" % uas.port},
+                   extra=["-m", "1", "-timeout", "90", "-timeout_error"],
+                   local_ip="::1").start()
+        _own_probes_case(wd, kam, uac, uas, "[::1]:%d" % port)
+    finally:
+        kam.stop()
+
+
 def test_probe_non_timer():
     """probe_non_timer=1: a non-timer call is probed and still capped."""
     wd = workdir("tpnt")
@@ -532,6 +592,8 @@ TESTS = [
     test_options_probes_on_the_wire,
     test_probes_follow_nat_alias,
     test_stateless_probes_off,
+    test_own_probes_name_the_advertised_address,
+    test_own_probes_over_ipv6,
     test_probe_non_timer,
     test_list_and_stats_show_probing,
     test_probe_outcome_after_call_end_ignored,
