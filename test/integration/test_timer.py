@@ -20,13 +20,17 @@ SE = ["Session-Expires: 1800", "Supported: timer"]
 TIMER_DEFS = {"VT_SESSION_TTL": TTL, "VT_UPDATE_SEGMENT": 2}
 
 
-def start_call(wd, kam, caller_xml, callee_xml):
+def start_call(wd, kam, caller_xml, callee_xml, ip="127.0.0.1"):
+    """One call through kam; ip: the address of kam and both SIPp (an IPv6
+    one bracketed where it takes a port)."""
+    host = "[%s]" % ip if ":" in ip else ip
     uas = Sipp(wd, "callee", sc.write(wd, "callee", callee_xml),
-               extra=["-m", "1"]).start()
+               extra=["-m", "1"], local_ip=ip).start()
     uac = Sipp(wd, "caller", sc.write(wd, "caller", caller_xml),
-               remote="127.0.0.1:%d" % kam.port,
-               keys={"callee": "127.0.0.1:%d" % uas.port},
-               extra=["-m", "1", "-timeout", "90", "-timeout_error"]).start()
+               remote="%s:%d" % (host, kam.port),
+               keys={"callee": "%s:%d" % (host, uas.port)},
+               extra=["-m", "1", "-timeout", "90", "-timeout_error"],
+               local_ip=ip).start()
     return uac, uas
 
 
@@ -68,17 +72,19 @@ def branch(msg):
     return m.group(1) if m else ""
 
 
-def check_own_probes(side, kam, own):
+def check_own_probes(side, kam, own, via_host=None):
     """own: the probes went out without tm (the module's branch prefix,
-    one Via naming the proxy); else through tm."""
+    one Via naming the proxy: via_host, "127.0.0.1:<its port>" unless
+    given); else through tm."""
+    via_host = via_host or "127.0.0.1:%d" % kam.port
     for p in probes(side):
         b = branch(p)
         check(b.startswith("z9hG4bKvT") == own,
               "%s probe branch %s: want %s" % (side.name, b, "the module's" if own else "tm's"))
         if own:
             check(len(p.all("via")) == 1 and
-                  p.header("via").startswith("SIP/2.0/UDP 127.0.0.1:%d;branch=" % kam.port),
-                  "%s probe Via %r" % (side.name, p.all("via")))
+                  p.header("via").startswith("SIP/2.0/UDP %s;branch=" % via_host),
+                  "%s probe Via %r, want %s" % (side.name, p.all("via"), via_host))
 
 
 def proxy_byes(side):
@@ -356,20 +362,15 @@ def test_stateless_probes_off():
         kam.stop()
 
 
-def _own_probes_case(wd, kam, uac, uas, via_host):
-    """Both legs probed without tm, with via_host:port in the one Via, the
-    answers taken (every probe confirmed), and the call lived."""
+def _own_probes_case(kam, uac, uas, via_host):
+    """Both legs probed without tm, with via_host (host:port) in the one
+    Via, the answers taken (every probe confirmed), and the call lived."""
     check(uac.wait(30) == 0, "caller failed:\n" + uac.output())
     check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
     for side in (uac, uas):
         ps = probes(side)
         check(len(ps) >= 3, "%s got %d probes" % (side.name, len(ps)))
-        for p in ps:
-            check(branch(p).startswith("z9hG4bKvT"), "%s probe through tm: %s" % (
-                side.name, p.header("via")))
-            check(len(p.all("via")) == 1 and p.header("via").startswith(
-                "SIP/2.0/UDP %s;branch=" % via_host),
-                "%s probe Via %r, want %s" % (side.name, p.all("via"), via_host))
+        check_own_probes(side, kam, True, via_host)
         check(not proxy_byes(side), "%s got a BYE from the proxy" % side.name)
     st = kam.stats()
     check(st["probes_failed"] == 0 and st["probes_confirmed"] == st["probes_sent"] >= 6
@@ -390,7 +391,7 @@ def test_own_probes_name_the_advertised_address():
     kam.start()
     try:
         uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=3), sc.callee())
-        _own_probes_case(wd, kam, uac, uas, "192.0.2.77:5777")
+        _own_probes_case(kam, uac, uas, "192.0.2.77:5777")
     finally:
         kam.stop()
 
@@ -404,13 +405,9 @@ def test_own_probes_over_ipv6():
     kam.port = port
     kam.start()
     try:
-        uas = Sipp(wd, "callee", sc.write(wd, "callee", sc.callee()),
-                   extra=["-m", "1"], local_ip="::1").start()
-        uac = Sipp(wd, "caller", sc.write(wd, "caller", sc.caller(SE, probes_then_bye=3)),
-                   remote="[::1]:%d" % port, keys={"callee": "[::1]:%d" % uas.port},
-                   extra=["-m", "1", "-timeout", "90", "-timeout_error"],
-                   local_ip="::1").start()
-        _own_probes_case(wd, kam, uac, uas, "[::1]:%d" % port)
+        uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=3), sc.callee(),
+                              ip="::1")
+        _own_probes_case(kam, uac, uas, "[::1]:%d" % port)
     finally:
         kam.stop()
 
