@@ -64,6 +64,10 @@
 #   make bench-rpc   SIP call set-up latency while vos_timer.list runs at
 #                 20000 calls, before and after chunked listing
 #                 (bench/results-rpc.md; about 6 minutes)
+#   make bench-answer-spread  CPU per probe of both systems when SIPp
+#                 answers each probe at once and after a random 0..200 ms
+#                 (SPREAD_MS), two pairs each at N="1000 5000 20000"
+#                 (bench/results-answer-spread.md; as root, about 30 minutes)
 #
 # KAMAILIO_SRC=/path/to/kamailio builds against your own configured tree.
 
@@ -72,7 +76,7 @@ ROOT := $(CURDIR)
 export KAMAILIO_SRC
 
 .PHONY: all deps deps-base build run test demo unit fuzz integration doc doc-check clean \
-	bench-heap bench bench-profile bench-overload bench-rpc soak test-fresh compat format format-check \
+	bench-heap bench bench-profile bench-overload bench-rpc bench-answer-spread soak test-fresh compat format format-check \
 	licence-check dist deb test-deb
 
 all: build
@@ -166,6 +170,14 @@ OVERLOAD_N := $(if $(filter command line environment,$(origin N)),$(N),2500 5000
 bench-overload:
 	@$(if $(MODULE),,$(MAKE) --no-print-directory build)
 	@python3 bench/run.py --overload --sizes "$(OVERLOAD_N)" --window 30 \
+		$(if $(MODULE),--module "$(MODULE)") $(BENCH_ARGS)
+
+# make bench-answer-spread: both answer models side by side (bench/run.py
+# --answer-spread); N as make bench, two pairs per N and model
+SPREAD_MS ?= 200
+bench-answer-spread:
+	@$(if $(MODULE),,$(MAKE) --no-print-directory build)
+	@python3 bench/run.py --answer-spread $(SPREAD_MS) --sizes "$(N)" --repeats 2 \
 		$(if $(MODULE),--module "$(MODULE)") $(BENCH_ARGS)
 
 # vos_timer.list at 20000 calls: SIP call set-up latency while it runs,

@@ -414,7 +414,7 @@ def pct(values, q):
 class Kamailio:
     def __init__(self, wd, system, module=MODULE, shm_mb=1024, children=8,
                  shm_manager=None, session_ttl=SESSION_TTL,
-                 update_segment=UPDATE_SEGMENT):
+                 update_segment=UPDATE_SEGMENT, probe_port=False):
         self.wd = wd
         self.port = free_udp_port()
         self.ctl = os.path.join(wd, "ctl.sock")
@@ -428,6 +428,9 @@ class Kamailio:
                      "-A", "BENCH_SESSION_TTL=%d" % session_ttl,
                      "-A", "BENCH_UPDATE_SEGMENT=%d" % update_segment,
                      "-A", "BENCH_KA_INTERVAL=%d" % KA_INTERVAL]
+        # --probe-port: vos_timer's probe_port (loaded in both systems)
+        if probe_port:
+            self.args += ["-A", "BENCH_PROBE_PORT=%d" % free_udp_port()]
         # run.py -x: Kamailio's shm memory manager, both systems alike
         if shm_manager:
             self.args += ["-x", shm_manager]
@@ -528,22 +531,29 @@ def sipp(wd, name, scenario_xml, port, remote=None, keys=None, extra=(),
 INVITE_HDRS = ["Supported: timer"]    # timer mode, no Session-Expires
 
 
-def start_pair(wd, k, name, n, rate, silent=False, trace=False):
-    """Callee then caller of n calls at `rate` calls/s through the proxy."""
+def start_pair(wd, k, name, n, rate, silent=False, trace=False, answer_spread_ms=0,
+               answers_to_via=False):
+    """Callee then caller of n calls at `rate` calls/s through the proxy;
+    answer_spread_ms: each probe answered after a random 0..M ms;
+    answers_to_via: to the probe's Via (SIPp: to where the call began)."""
     callee_port = free_udp_port()
-    callee_xml = scenarios.callee(silent_after=0 if silent else None)
+    callee_xml = scenarios.callee(silent_after=0 if silent else None,
+                                  answer_spread_ms=answer_spread_ms,
+                                  answers_to_via=answers_to_via)
     lim = ["-l", str(n + 100), "-max_reconnect", "0"]
     ce = sipp(wd, name + "_callee", callee_xml, callee_port,
               extra=["-m", str(n)] + lim, trace=trace)
     time.sleep(0.3)
-    ca = sipp(wd, name + "_caller", scenarios.caller(invite_hdrs=INVITE_HDRS),
+    ca = sipp(wd, name + "_caller", scenarios.caller(invite_hdrs=INVITE_HDRS,
+                                                     answer_spread_ms=answer_spread_ms,
+                                                     answers_to_via=answers_to_via),
               free_udp_port(), remote="127.0.0.1:%d" % k.port,
               keys={"callee": "127.0.0.1:%d" % callee_port},
               extra=["-m", str(n), "-r", str(rate)] + lim, trace=trace)
     return ce, ca
 
 
-def start_main_pairs(wd, k, n, rate, pair_size):
+def start_main_pairs(wd, k, n, rate, pair_size, answer_spread_ms=0, answers_to_via=False):
     """The main calls over ceil(n / pair_size) SIPp pairs main0, main1, ...
     (no SIPp process has to hold 50000 calls and their probes alone):
     calls and rate split evenly, each pair its own -m and -l.
@@ -553,7 +563,9 @@ def start_main_pairs(wd, k, n, rate, pair_size):
     for i in range(pairs):
         ni = n // pairs + (1 if i < n % pairs else 0)
         ri = max(1, int(round(rate * ni / float(n))))
-        procs += start_pair(wd, k, "main%d" % i, ni, ri)
+        procs += start_pair(wd, k, "main%d" % i, ni, ri,
+                            answer_spread_ms=answer_spread_ms,
+                            answers_to_via=answers_to_via)
         names.append("main%d" % i)
     return procs, names
 
@@ -875,13 +887,16 @@ def run_cpu_only(n, system, args, module, base_wd):
     legs are probed once in it, by either system."""
     r = {"n": n, "system": system}
     wd = tempfile.mkdtemp(prefix="repeat-%s-%d-" % (system, n), dir=base_wd)
-    k = Kamailio(wd, system, module=module, shm_manager=args.shm_manager)
+    k = Kamailio(wd, system, module=module, shm_manager=args.shm_manager,
+                 probe_port=getattr(args, "probe_port", False))
     k.start()
     procs = []
     try:
         if getattr(args, "repeat_idle", 0) > 0:
             r["idle"], r["idle_s"], _ = idle_window(k, args.repeat_idle)
-        procs, _ = start_main_pairs(wd, k, n, args.rate, args.pair_size)
+        procs, _ = start_main_pairs(wd, k, n, args.rate, args.pair_size,
+                                    getattr(args, "answer_spread_ms", 0),
+                                    getattr(args, "probe_port", False))
         up = wait_ramp(k, n, n / args.rate * 4 + 60, "main calls")
         if up < n:
             raise RuntimeError("%d of %d calls up" % (up, n))
@@ -933,6 +948,109 @@ def run_repeats(n, args, module, base_wd):
         pairs.append({"first": order[0], "vos_timer": got["vos_timer"],
                       "keepalive": got["keepalive"]})
     return pairs
+
+
+def answer_spread_main(args, base_wd, module):
+    """--answer-spread M: --repeats pairs of light runs per N in two answer
+    models, the endpoints answering each probe at once (as in make bench)
+    and after a uniformly random 0..M ms (as endpoints at different
+    distances do); the models and the first system alternate. Writes
+    --answer-spread-out."""
+    runs = []
+    for n in args.sizes:
+        for i in range(args.repeats):
+            models = (0, args.answer_spread) if i % 2 == 0 else (args.answer_spread, 0)
+            for ms in models:
+                args.answer_spread_ms = ms
+                order = ("vos_timer", "keepalive") if i % 2 == 0 else ("keepalive", "vos_timer")
+                log("answer spread %d ms, N=%d, pair %d/%d: %s first" % (
+                    ms, n, i + 1, args.repeats, order[0]))
+                got = {sy: run_cpu_only(n, sy, args, module, base_wd) for sy in order}
+                runs.append({"n": n, "spread_ms": ms, "pair": i, "runs": got})
+    with open(os.path.join(base_wd, "answer-spread.json"), "w") as f:
+        json.dump(runs, f, indent=1, default=str)
+    return write_report(answer_spread_report(runs, args), args.answer_spread_out,
+                        os.path.join(base_wd, "answer-spread.json"))
+
+
+def answer_spread_report(runs, args):
+    def per_ex(r, role):
+        return 1e6 * r.get("cpu_by_role", {}).get(role, 0) / r["uac"]
+
+    def med(v):
+        return statistics.median(v) if v else None
+
+    def f1(x):
+        return "-" if x is None else "%.1f" % x
+
+    def f2(x):
+        return "-" if x is None else "%.2f" % x
+
+    L = ["# vos_timer vs. dialog keepalive when endpoints answer at different times: "
+         "bench/run.py --answer-spread %d" % args.answer_spread, "",
+         "- date: %s; git: %s; module: %s" % (
+             datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+             args.git, args.module_label),
+         "- machine: %s cores, kernel %s; Kamailio, SIPp on the same machine, 127.0.0.1; "
+         "probe settings as make bench (vos_timer I = %d s, OPTIONS; dialog keepalive "
+         "ka_interval %d, ka_timer 1; 8 UDP workers)" % (
+             os.cpu_count(), platform.release(), INTERVAL, KA_INTERVAL),
+         "- each row: light runs as make bench's repeated pairs (Kamailio and the "
+         "main SIPp pairs only, a %d s idle window, all calls up, %d s, then a %d s "
+         "window); answers at once: SIPp answers a probe as soon as it reads it (as "
+         "in make bench); spread: SIPp waits a uniformly random 0..%d ms before each "
+         "answer (a SIPp pause), as endpoints at different distances answer. The "
+         "answer models and the first system alternate per pair." % (
+             args.repeat_idle, REPEAT_SETTLE_S, INTERVAL, args.answer_spread),
+         "- vos_timer's probe_port: %s" % (
+             "set (its own probes leave from a port of their own, and the deadline "
+             "process reads their answers); SIPp answers every probe to its Via, as "
+             "an RFC 3261 endpoint does (both systems)" if args.probe_port else
+             "off (the default: probes leave from the listen socket, and a UDP "
+             "worker reads each answer); SIPp answers to where the call began"),
+         "- us: Kamailio's CPU (schedstat, every process) per probe exchange; "
+         "net: less its idle rate; sender: the deadline process / the Dialog KA "
+         "Timer; workers: the UDP workers; wake-ups: the workers' voluntary context "
+         "switches per probe exchange (each answer is one datagram a worker reads)",
+         "",
+         "| N | answers | pairs | vos_timer us (net) | keepalive us (net) | ratio "
+         "median (range) | net ratio | sender us vt / ka | workers us vt / ka | "
+         "worker wake-ups per answer vt / ka |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
+    keys = sorted({(x["n"], x["spread_ms"]) for x in runs})
+    for n, ms in keys:
+        ok = [x["runs"] for x in runs if x["n"] == n and x["spread_ms"] == ms
+              and not x["runs"]["vos_timer"].get("error")
+              and not x["runs"]["keepalive"].get("error")
+              and x["runs"]["vos_timer"].get("uac") and x["runs"]["keepalive"].get("uac")]
+        bad = sum(1 for x in runs if x["n"] == n and x["spread_ms"] == ms) - len(ok)
+        label = "at once" if ms == 0 else "spread 0..%d ms" % ms
+        if not ok:
+            L.append("| %d | %s | 0 (%d failed) | | | | | | | |" % (n, label, bad))
+            continue
+        vt = [p["vos_timer"] for p in ok]
+        ka = [p["keepalive"] for p in ok]
+        ratios = [a["cpu_us_per_probe"] / b["cpu_us_per_probe"] for a, b in zip(vt, ka)]
+        nets = [a["cpu_net_us_per_probe"] / b["cpu_net_us_per_probe"] for a, b in zip(vt, ka)
+                if a.get("cpu_net_us_per_probe") and b.get("cpu_net_us_per_probe")]
+        L.append("| %d | %s | %d%s | %s (%s) | %s (%s) | **%s** (%s..%s) | %s | %s / %s | "
+                 "%s / %s | %s / %s |" % (
+                     n, label, len(ok), " (%d failed)" % bad if bad else "",
+                     f1(med([r["cpu_us_per_probe"] for r in vt])),
+                     f1(med([r.get("cpu_net_us_per_probe") for r in vt
+                             if r.get("cpu_net_us_per_probe")])),
+                     f1(med([r["cpu_us_per_probe"] for r in ka])),
+                     f1(med([r.get("cpu_net_us_per_probe") for r in ka
+                             if r.get("cpu_net_us_per_probe")])),
+                     f2(med(ratios)), f2(min(ratios)), f2(max(ratios)), f2(med(nets)),
+                     f1(med([per_ex(r, "vos_timer deadlines") for r in vt])),
+                     f1(med([per_ex(r, "Dialog KA Timer") for r in ka])),
+                     f1(med([per_ex(r, "udp receiver") for r in vt])),
+                     f1(med([per_ex(r, "udp receiver") for r in ka])),
+                     f2(med([r["worker_wakeups"] / r["uac"] for r in vt])),
+                     f2(med([r["worker_wakeups"] / r["uac"] for r in ka]))))
+    L.append("")
+    return "\n".join(L) + "\n"
 
 
 def run_spread(label, system, module, n, rate, base_wd, shm_manager=None):
@@ -2141,6 +2259,14 @@ def main():
                          "(2N probes/s), per N in --sizes: lateness, late probes, "
                          "WARNINGs, calls cut (bench/results-overload.md)")
     ap.add_argument("--overload-out", default=os.path.join(HERE, "results-overload.md"))
+    ap.add_argument("--answer-spread", type=int, default=0, metavar="MS",
+                    help="repeated light pairs per N with probes answered at once and "
+                         "after a random 0..MS ms (see answer_spread_main)")
+    ap.add_argument("--probe-port", action="store_true",
+                    help="light runs (--answer-spread, --repeats-only): vos_timer with a "
+                         "probe_port, and SIPp answering each probe to its Via")
+    ap.add_argument("--answer-spread-out",
+                    default=os.path.join(HERE, "results-answer-spread.md"))
     ap.add_argument("--report-from", metavar="RUN_DIR", nargs="+",
                     help="write the report again from runs' results.json "
                          "(test/out/bench/run-*; a second run's sizes are "
@@ -2168,7 +2294,8 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     module, args.module_label = resolve_module(args.module)
     base_wd = tempfile.mkdtemp(prefix="profile-run-" if args.profile else
-                               "overload-run-" if args.overload else "run-", dir=OUT)
+                               "overload-run-" if args.overload else
+                               "answer-spread-run-" if args.answer_spread else "run-", dir=OUT)
     log("work dir %s; sizes %s; module %s; load %s" % (
         os.path.relpath(base_wd, ROOT), args.sizes, args.module_label, args.load_before))
     if args.profile:
@@ -2181,6 +2308,8 @@ def main():
         return profile_main(args, base_wd, module, args.module_label)
     if args.overload:
         return overload_main(args, base_wd, module)
+    if args.answer_spread:
+        return answer_spread_main(args, base_wd, module)
     results = []
     for n in [] if args.repeats_only else args.sizes:
         for sysname in args.systems.split():
@@ -2226,13 +2355,18 @@ def main():
         log("repeats kept in %s/results.json: add them to a report with --report-from" %
             os.path.relpath(base_wd, ROOT))
         return 0
-    md = report(results, spread, heap, started, elapsed, args, repeats)
-    with open(args.out, "w") as f:
+    return write_report(report(results, spread, heap, started, elapsed, args, repeats),
+                        args.out, os.path.join(base_wd, "results.json"))
+
+
+def write_report(md, path, raw):
+    """The report to path and stdout; 0."""
+    with open(path, "w") as f:
         f.write(md)
     print()
     print(md)
-    log("results written to %s (raw: %s/results.json)" % (
-        os.path.relpath(args.out, ROOT), os.path.relpath(base_wd, ROOT)))
+    log("results written to %s (raw: %s)" % (os.path.relpath(path, ROOT),
+                                             os.path.relpath(raw, ROOT)))
     return 0
 
 

@@ -67,7 +67,27 @@ def caller_request(method, cseq):
                 extra=' retrans="500"' if method != "ACK" else "")
 
 
-def caller_invite(invite_hdrs):
+# answers_to_via: SIPp sends every message of a call to the address the
+# call started with; an RFC 3261 endpoint answers a request to its Via
+# (section 18.2.2). These capture the top Via of a probe (ph:pp) and the
+# proxy's SIP address (mh:mp) and point the call at the first for the
+# answer, then back (IPv4).
+VIA_RE = r"SIP/2\.0/UDP ([0-9.]+):([0-9]+)"
+CAPTURE_PROBE_VIA = ('<ereg regexp="%s" search_in="hdr" header="Via:" '
+                     'assign_to="vv,ph,pp"/>' % VIA_RE)
+CAPTURE_PROXY_VIA = ('<action><ereg regexp="%s" search_in="hdr" header="Via:" '
+                     'assign_to="vv,mh,mp"/></action>' % VIA_RE)
+CAPTURE_PROXY_RR = ('<action><ereg regexp="sip:([0-9.]+):([0-9]+)" search_in="hdr" '
+                    'header="Record-Route:" assign_to="vv,mh,mp"/></action>')
+
+
+def _setdest(h, p, next_label=None):
+    nxt = ' next="%s"' % next_label if next_label else ""
+    return ('  <nop%s><action><setdest host="[$%s]" port="[$%s]" protocol="udp"/>'
+            '</action></nop>\n' % (nxt, h, p))
+
+
+def caller_invite(invite_hdrs, answers_to_via=False):
     return send(["INVITE sip:bob@[callee] SIP/2.0",
                  "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
                  CALLER_FROM, CALLEE_TO, "Call-ID: [call_id]", "CSeq: 1 INVITE",
@@ -76,15 +96,23 @@ def caller_invite(invite_hdrs):
                 extra=' retrans="500"') + \
         '  <recv response="100" optional="true"/>\n' \
         '  <recv response="180" optional="true"/>\n' \
-        '  <recv response="200" rrs="true"/>\n' + caller_request("ACK", 1)
+        '  <recv response="200" rrs="true">%s</recv>\n' % (
+            CAPTURE_PROXY_RR if answers_to_via else "") + caller_request("ACK", 1)
 
 
-def probe_answers(codes, prefix, action="", silent_after=None, counter=None):
+def probe_answers(codes, prefix, action="", silent_after=None, counter=None,
+                  answer_spread_ms=None, skip_var=None, answers_to_via=False):
     """Alternatives that receive a probe (UPDATE / OPTIONS) and answer it
     with codes[method] (default 200; None: leave it unanswered), then go
     back to label "loop". silent_after=N: probes after the first N (counted
     in variable `counter`, which `action` must increment) are left
-    unanswered. Returns (alternatives, answer blocks). SIPp checks an
+    unanswered. answer_spread_ms=M: each answer waits a uniformly random
+    0..M ms first, as endpoints at different distances answer (the bench;
+    a message arriving in that pause would abort the call, so not for
+    tests that send more than probes). skip_var: a probe is left unanswered
+    when `action` has set that variable true. answers_to_via: each answer
+    goes to the probe's Via (see VIA_RE; the scenario captures mh:mp).
+    Returns (alternatives, answer blocks). SIPp checks an
     incoming message against the step it is at, so every step that can be
     waiting when a message comes is a receive: the jumps ride on the
     receives and sends themselves (and on nops run straight after them),
@@ -93,15 +121,28 @@ def probe_answers(codes, prefix, action="", silent_after=None, counter=None):
     for m in ("UPDATE", "OPTIONS"):
         code = codes.get(m, 200)
         target = "%s_%s" % (prefix, m) if code else "loop"
+        act = action
+        if answers_to_via:
+            act = (act[:-len("</action>")] if act else "<action>") + \
+                CAPTURE_PROBE_VIA + "</action>"
         alts += '  <recv request="%s" optional="true" next="%s">%s</recv>\n' % (
-            m, target, action)
+            m, target, act)
         if code:
             blocks += '  <label id="%s_%s"/>\n' % (prefix, m)
             if silent_after is not None:
                 blocks += ('  <nop><action><test assign_to="quiet" variable="%s" '
                            'compare="greater_than" value="%d"/></action></nop>\n'
                            '  <nop next="loop" test="quiet"/>\n' % (counter, silent_after))
-            blocks += reply(code, _text(code), next_label="loop")
+            if skip_var:
+                blocks += '  <nop next="loop" test="%s"/>\n' % skip_var
+            if answer_spread_ms:
+                blocks += ('  <pause distribution="uniform" min="0" max="%d"/>\n'
+                           % answer_spread_ms)
+            if answers_to_via:
+                blocks += _setdest("ph", "pp") + reply(code, _text(code)) + \
+                    _setdest("mh", "mp", "loop")
+            else:
+                blocks += reply(code, _text(code), next_label="loop")
     return alts, blocks
 
 
@@ -127,13 +168,15 @@ def caller_rejected(invite_hdrs, code):
 
 
 def caller(invite_hdrs=(), probes_then_bye=None, codes=None, refresh_every_ms=None,
-           refresh_count=0, refresh_method="INVITE", hold_ms=None):
+           refresh_count=0, refresh_method="INVITE", hold_ms=None,
+           answer_spread_ms=None, answers_to_via=False):
     """Answer probes; hang up after `probes_then_bye` probes (None: wait for
     the proxy's BYE). Or refresh (re-INVITE/UPDATE) refresh_count times,
     every refresh_every_ms, then hang up. Or hold the call hold_ms (no
-    probes expected) and hang up."""
+    probes expected) and hang up. answer_spread_ms, answers_to_via: see
+    probe_answers()."""
     codes = codes or {}
-    x = HEAD % "caller" + caller_invite(invite_hdrs)
+    x = HEAD % "caller" + caller_invite(invite_hdrs, answers_to_via)
     if hold_ms is not None:
         x += '  <pause milliseconds="%d"/>\n' % hold_ms
         return caller_end(x + caller_request("BYE", 2) + '  <recv response="200"/>\n')
@@ -152,7 +195,9 @@ def caller(invite_hdrs=(), probes_then_bye=None, codes=None, refresh_every_ms=No
         return caller_end(x + caller_request("BYE", cseq) + '  <recv response="200"/>\n',
                           answer_probes=True)
     count = '<action><add assign_to="n" value="1"/></action>'
-    alts, blocks = probe_answers(codes, "ans", action=count)
+    alts, blocks = probe_answers(codes, "ans", action=count,
+                                 answer_spread_ms=answer_spread_ms,
+                                 answers_to_via=answers_to_via)
     x += '  <nop><action><assign assign_to="n" value="0"/></action></nop>\n'
     x += '  <label id="loop"/>\n'
     if probes_then_bye is not None:
@@ -168,7 +213,8 @@ def caller(invite_hdrs=(), probes_then_bye=None, codes=None, refresh_every_ms=No
 
 
 def callee(answer_hdrs=(), codes=None, extra_rr=False, silent_after=None,
-           contact="<sip:bob@[local_ip]:[local_port]>", answer_delay_ms=None):
+           contact="<sip:bob@[local_ip]:[local_port]>", answer_delay_ms=None,
+           answer_spread_ms=None, every_second=False, answers_to_via=False):
     """Answer the INVITE, then answer probes (codes per method; None: never
     answer) and refreshes until a BYE, answer it and end. extra_rr: pretend
     a downstream proxy by adding a Record-Route for the callee's own
@@ -176,11 +222,16 @@ def callee(answer_hdrs=(), codes=None, extra_rr=False, silent_after=None,
     silent_after=N: answer the first N probes only, as if the endpoint
     died then (it still answers the BYE, so both ends log it).
     contact: the Contact header value the callee sends.
-    answer_delay_ms: ring (180) that long before the 200."""
+    answer_delay_ms: ring (180) that long before the 200.
+    answer_spread_ms: see probe_answers().
+    every_second: leave the first probe it gets unanswered, answer the
+    second, and so on (as if every other one were lost). answers_to_via:
+    see probe_answers()."""
     codes = codes or {}
     rr = ["Record-Route: <sip:[local_ip]:[local_port];lr>"] if extra_rr else []
     x = HEAD % "callee"
-    x += '  <recv request="INVITE" rrs="true"/>\n'
+    x += '  <recv request="INVITE" rrs="true">%s</recv>\n' % (
+        CAPTURE_PROXY_VIA if answers_to_via else "")
     if answer_delay_ms:
         x += send(["SIP/2.0 180 Ringing", "[last_Via:]", "[last_From:]",
                    "[last_To:];tag=[pid]SIPpTag01[call_number]", "[last_Call-ID:]",
@@ -197,9 +248,16 @@ def callee(answer_hdrs=(), codes=None, extra_rr=False, silent_after=None,
     if silent_after is not None:
         x += '  <nop><action><assign assign_to="pn" value="0"/></action></nop>\n'
         count = '<action><add assign_to="pn" value="1"/></action>'
+    elif every_second:
+        # sk: 1, -1, 1, ... per probe; skip the ones where it is -1
+        x += '  <nop><action><assign assign_to="sk" value="1"/></action></nop>\n'
+        count = ('<action><multiply assign_to="sk" value="-1"/><test assign_to="skip" '
+                 'variable="sk" compare="less_than" value="0"/></action>')
     x += '  <label id="loop"/>\n'
     alts, blocks = probe_answers(codes, "ans", action=count, silent_after=silent_after,
-                                 counter="pn")
+                                 counter="pn", answer_spread_ms=answer_spread_ms,
+                                 skip_var="skip" if every_second else None,
+                                 answers_to_via=answers_to_via)
     x += alts
     x += '  <recv request="INVITE" optional="true" next="reinvite"/>\n'
     x += '  <recv request="ACK" optional="true" next="loop"/>\n'
