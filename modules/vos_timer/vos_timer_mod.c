@@ -58,6 +58,7 @@
 #include "vt_event.h"
 #include "vt_params.h"
 #include "vt_probe.h"
+#include "vt_probe_port.h"
 #include "vt_rpc.h"
 #include "vt_settings.h"
 #include "vt_sip.h"
@@ -166,6 +167,7 @@ static param_export_t params[] = {
 	{"probe_slots", PARAM_INT, &vt_probe_slots},
 	{"probe_burst", PARAM_INT, &vt_probe_burst},
 	{"probe_rate", PARAM_INT, &vt_probe_rate},
+	{"probe_port", PARAM_INT, &vt_probe_port},
 	{0, 0, 0}
 };
 

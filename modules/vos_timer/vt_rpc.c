@@ -75,12 +75,13 @@ static void vt_rpc_stats(rpc_t *rpc, void *ctx)
 			(int)vt_stats_teardowns(VT_REASON_NO_TIMER_LIMIT), "teardown_admin",
 			(int)vt_stats_teardowns(VT_REASON_ADMIN));
 	vt_stats_lateness_summary(&p50, &p99, &max);
-	rpc->struct_add(h, "ddddddddd", "lateness_p50_ms", (int)p50,
+	rpc->struct_add(h, "dddddddddd", "lateness_p50_ms", (int)p50,
 			"lateness_p99_ms", (int)p99, "lateness_max_ms", (int)max,
 			"probes_late", (int)vt_stats_probes_late_total(),
 			"probes_peak_100ms", (int)vt_stats_probes_peak(),
 			"probes_stateless", (int)vt_stats_probes(VT_PS_OWN),
 			"probes_resent", (int)vt_stats_probes(VT_PS_RESENT),
+			"probe_port_answers", (int)vt_stats_probes(VT_PS_PPORT),
 			"probes_in_flight", (int)vt_uac_in_flight(), "restored",
 			(int)c.restored);
 	vt_cluster_counts(&cc);

@@ -121,6 +121,9 @@ static counter_def_t vt_counter_defs[] = {
 		{&vt_cnt_probe[VT_PS_OWN], "probes_stateless", 0, 0, 0,
 				"probes sent by the module itself, without tm (of "
 				"probes_sent)"},
+		{&vt_cnt_probe[VT_PS_PPORT], "probe_port_answers", 0, 0, 0,
+				"answers to probes read on probe_port by the deadline "
+				"process"},
 		{&vt_cnt_probes_late, "probes_late", 0, 0, 0,
 				"probe requests sent more than 100 ms after their time"},
 		{0, "probes_peak_100ms", 0, shm_gauge, (void *)1,

@@ -28,6 +28,7 @@ typedef enum vt_probe_stat
 	VT_PS_FAILED,	 /* 408, 481, or not sendable */
 	VT_PS_RESENT,	 /* a probe of the module's own sent again */
 	VT_PS_OWN,		 /* sent by the module itself, without tm */
+	VT_PS_PPORT,	 /* an answer read on the probe port */
 	VT_PS__COUNT
 } vt_probe_stat_t;
 void vt_stats_probe(vt_probe_stat_t what);

@@ -17,7 +17,9 @@
  * per VT_IDLE_MAX_MS, for the cfg framework). A process that arms a
  * deadline earlier than the planned wake-up writes a byte to the pipe
  * (vt_store_set_waker()). With cluster=1 it wakes every tick: heartbeats
- * and node timeouts run here.
+ * and node timeouts run here. With a probe port it reads the answers
+ * waiting there each time it wakes, and sleeps no longer than
+ * VT_PROBE_TICK_MS while one of its probes is unanswered.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -164,7 +166,11 @@ static void vt_timer_loop(void)
 					   : VT_TAKE_DUE;
 		if(take == VT_TAKE_EARLY_PROBES)
 			early_run_ms = start_ms;
+		/* answers waiting on the probe port first: a verdict or a
+		 * retransmission must not come before an answer already here */
+		vt_uac_read_answers();
 		run_due(start_ms, take);
+		vt_uac_read_answers();
 		vt_uac_run(vt_now_ms());
 		vt_cluster_tick(vt_now_ms());
 		/* the next run: at the earliest deadline, not before a tick after
@@ -184,6 +190,10 @@ static void vt_timer_loop(void)
 														: start_ms + VT_TICK_MS;
 			if(wake_ms > cap_ms)
 				wake_ms = cap_ms;
+			/* the probe port's answers are read when it wakes: not later
+			 * than a probe run's spacing while a probe awaits one */
+			if(wake_ms > start_ms + VT_PROBE_TICK_MS && vt_uac_unanswered())
+				wake_ms = start_ms + VT_PROBE_TICK_MS;
 			now_ms = vt_now_ms();
 			if(now_ms >= wake_ms)
 				break;

@@ -11,11 +11,13 @@
  * The request is the one tm builds for the same leg (vt_tm_send(): the
  * dialog module's own recipe): the leg's contact as Request-URI, its
  * route set as Route, the dialog's From/To/tags and Call-ID, our CSeq;
- * Via names the leg's socket (its advertised address if it has one) and
- * the probe's slot. Only loose routing: the next hop is the first Route,
- * or the contact when there is none.
+ * Via names the leg's socket (its advertised address if it has one; the
+ * probe port, when that sends it) and the probe's slot. Only loose
+ * routing: the next hop is the first Route, or the contact when there is
+ * none.
  */
 #define _GNU_SOURCE /* memmem */
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -34,6 +36,7 @@
 #include "vt_flight.h"
 #include "vt_pace.h"
 #include "vt_params.h"
+#include "vt_probe_port.h"
 #include "vt_stats.h"
 #include "vt_uac.h"
 
@@ -99,8 +102,15 @@ int vt_uac_init(void)
 				vt_probe_rate);
 		return -1;
 	}
-	if(!vt_stateless_probes)
+	if(!vt_stateless_probes) {
+		if(vt_probe_port != 0)
+			LM_WARN("probe_port %d has no effect with stateless_probes 0 "
+					"(tm sends every probe)\n",
+					vt_probe_port);
 		return 0;
+	}
+	if(vt_pport_init() < 0)
+		return -1;
 	vt_ring = shm_malloc(vt_flight_bytes(n));
 	if(vt_ring == NULL) {
 		SHM_MEM_ERROR;
@@ -120,12 +130,14 @@ void vt_uac_set_timeout(unsigned int fr_ms)
 void vt_uac_become_sender(void)
 {
 	vt_is_sender = 1;
+	vt_pport_check_hooks();
 	vt_pace_init(&vt_pace, (uint32_t)vt_probe_burst, (uint32_t)vt_probe_rate,
 			vt_now_ms());
 }
 
 void vt_uac_destroy(void)
 {
+	vt_pport_destroy();
 	if(vt_ring != NULL)
 		shm_free(vt_ring);
 	vt_ring = NULL;
@@ -205,8 +217,8 @@ static void put(vt_out_t *o, const char *s, int len)
 /* The request into vt_uac_buf; its length, or -1 if it does not fit.
  * Pieces are copied, not formatted: a probe round is one build per leg
  * (snprintf was an eighth of the deadline process's time per probe). */
-static int build(const vt_leg_t *l, const struct socket_info *sock, int method,
-		uint32_t cseq, uint32_t slot, uint32_t tag)
+static int build(const vt_leg_t *l, const struct socket_info *sock,
+		const str *port, int method, uint32_t cseq, uint32_t slot, uint32_t tag)
 {
 	char branch[VT_FL_BRANCH_MAX];
 	const char *m = vt_probe_method_name(method);
@@ -216,8 +228,11 @@ static int build(const vt_leg_t *l, const struct socket_info *sock, int method,
 	str h, p;
 
 	h = sock->useinfo.name.len > 0 ? sock->useinfo.name : sock->address_str;
-	p = sock->useinfo.port_no_str.len > 0 ? sock->useinfo.port_no_str
-										  : sock->port_no_str;
+	if(port != NULL)
+		p = *port; /* the probe port's socket sends it */
+	else
+		p = sock->useinfo.port_no_str.len > 0 ? sock->useinfo.port_no_str
+											  : sock->port_no_str;
 	v6 = sock->address.af == AF_INET6 && h.len > 0 && h.s[0] != '[';
 	blen = vt_flight_branch(branch, slot, tag);
 	put(&o, m, mlen);
@@ -258,12 +273,25 @@ static int build(const vt_leg_t *l, const struct socket_info *sock, int method,
 	return o.n < o.size ? o.n : -1;
 }
 
+/* From the probe port's socket: 1 sent, 0 not. */
+static int send_pport(int fd, struct dest_info *dst, int n)
+{
+	int r;
+
+	do
+		r = sendto(fd, vt_uac_buf, n, 0, &dst->to.s, sockaddru_len(dst->to));
+	while(r < 0 && errno == EINTR);
+	if(r < 0)
+		LM_DBG("probe port: sendto failed: %s\n", strerror(errno));
+	return r == n;
+}
+
 int vt_uac_send(const vt_leg_t *l, int method, uint32_t cseq, vt_dlg_key_t key)
 {
 	struct dest_info dst;
 	vt_flight_probe_t p;
 	uint32_t slot, tag;
-	int n;
+	int n, fd;
 
 	if(vt_ring == NULL || !vt_is_sender || next_hop(l, &dst) != 0)
 		return 1;
@@ -279,10 +307,15 @@ int vt_uac_send(const vt_leg_t *l, int method, uint32_t cseq, vt_dlg_key_t key)
 		LM_DBG("every probe slot is in flight (probe_slots): through tm\n");
 		return 1;
 	}
-	n = build(l, dst.send_sock, method, cseq, slot, tag);
+	fd = vt_pport_fd(dst.send_sock);
+	n = build(l, dst.send_sock, fd >= 0 ? vt_pport_str() : NULL, method, cseq,
+			slot, tag);
 	if(n > 0) {
 		pace();
-		if(msg_send(&dst, vt_uac_buf, n) == 0)
+		if(fd >= 0) {
+			if(send_pport(fd, &dst, n))
+				return 0;
+		} else if(msg_send(&dst, vt_uac_buf, n) == 0)
 			return 0;
 	}
 	/* not sent (too long, or the network refused it: tm's 503): the slot
@@ -309,7 +342,8 @@ static void resend(uint32_t slot, uint32_t tag, const vt_flight_probe_t *p)
 		return; /* ended: its timeout finds no record */
 	if(vt_dialog_leg(dlg, p->leg, &l) == 0) {
 		if(next_hop(&l, &dst) == 0
-				&& (n = build(&l, dst.send_sock, p->method, p->cseq, slot, tag))
+				&& (n = build(&l, dst.send_sock, NULL, p->method, p->cseq, slot,
+							tag))
 						   > 0) {
 			pace();
 			if(msg_send(&dst, vt_uac_buf, n) == 0)
@@ -339,6 +373,29 @@ void vt_uac_run(uint64_t now_ms)
 {
 	if(vt_ring != NULL && vt_is_sender)
 		vt_flight_run(vt_ring, now_ms, flight_due, NULL);
+}
+
+/* vt_uac_reply() for an answer read on the probe port: counted. */
+static int pport_reply(struct sip_msg *msg)
+{
+	int r = vt_uac_reply(msg);
+
+	if(r == 0)
+		vt_stats_probe(VT_PS_PPORT);
+	return r;
+}
+
+int vt_uac_read_answers(void)
+{
+	if(vt_ring == NULL || !vt_is_sender || !vt_pport_on())
+		return 0;
+	return vt_pport_drain(pport_reply);
+}
+
+int vt_uac_unanswered(void)
+{
+	return vt_ring != NULL && vt_is_sender && vt_pport_on()
+		   && vt_flight_next_ms(vt_ring) != VT_NO_DEADLINE;
 }
 
 uint64_t vt_uac_next_ms(void)

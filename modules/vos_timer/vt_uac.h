@@ -11,7 +11,8 @@
  * address goes out from the deadline process with a Via branch naming its
  * slot in the ring of probes in flight (vt_flight.h); the module's
  * response function claims the answer in the SIP worker that reads it,
- * before tm looks for a transaction. Retransmissions and the timeout run
+ * before tm looks for a transaction (with a probe port, the deadline
+ * process reads it there: vt_probe_port.h). Retransmissions and the timeout run
  * in the deadline process. Anything else - TCP, TLS, a host name to
  * resolve, a strict route, a NAT alias in the contact, a full ring -
  * goes through tm as before (vt_tm.h).
@@ -47,6 +48,13 @@ int vt_uac_send(const vt_leg_t *l, int method, uint32_t cseq, vt_dlg_key_t key);
 
 /* The deadline process: retransmissions and timeouts due at now_ms. */
 void vt_uac_run(uint64_t now_ms);
+/* The deadline process: the answers waiting on the probe port
+ * (vt_probe_port.h), each claimed as the response function would; the
+ * number of ours. 0 when there is no probe port. */
+int vt_uac_read_answers(void);
+/* The deadline process: with a probe port, a probe of its own is still
+ * unanswered (its answer may wait on the port). */
+int vt_uac_unanswered(void);
 /* When vt_uac_run() next has work (VT_NO_DEADLINE: none). */
 uint64_t vt_uac_next_ms(void);
 /* Slots in use: probes in flight, and answered ones behind an older

@@ -5,6 +5,7 @@
 state, no memory growth, bad modparams refuse start-up."""
 import os
 import re
+import socket
 import time
 
 import scenarios as sc
@@ -297,6 +298,7 @@ BAD_PARAMS = [
     ({"VT_PROBE_SLOTS": "128"}, "probe_slots", "128", "power of two, 256..4194304"),
     ({"VT_PROBE_BURST": "0"}, "probe_burst", "0", "1..65536"),
     ({"VT_PROBE_RATE": "-1"}, "probe_rate", "-1", "0..10000000"),
+    ({"VT_PROBE_PORT": "70000"}, "probe_port", "70000", "1..65535"),
     ({"VT_SESSION_TTL": "3", "VT_UPDATE_SEGMENT": "4"}, "session_ttl", "3",
      "update_segment"),
 ]
@@ -307,22 +309,53 @@ def test_bad_modparams_refuse_start():
     the parameter, the value and the allowed range."""
     problems = []
     for defines, name, value, allowed in BAD_PARAMS:
-        wd = workdir("badparam")
-        kam = Kamailio(wd, defines)
-        kam.start(expect_ready=False)
-        rc = kam.wait_exit(20)
-        if rc is None:
-            kam.stop()
-            problems.append("%r: kamailio still running" % defines)
-            continue
-        lines = [ln for ln in kam.log().splitlines()
-                 if "invalid modparam" in ln
-                 and '%s = "%s"' % (name, value) in ln and allowed in ln]
-        if rc == 0:
-            problems.append("%r: exit code 0" % defines)
-        elif len(lines) != 1:
-            problems.append("%r: want one line naming %s, %s, %s; log:\n%s" %
-                            (defines, name, value, allowed, kam.log_tail(8)))
+        kam = Kamailio(workdir("badparam"), defines)
+        p = refused(kam, '%s = "%s"' % (name, value), allowed)
+        if p:
+            problems.append("%r: %s" % (defines, p))
+    if problems:
+        raise TestFailure("\n".join(problems))
+
+
+def refused(kam, *words):
+    """Start kam, which must stop at once with one "invalid modparam" line
+    holding every one of words. None, or what went otherwise."""
+    kam.start(expect_ready=False)
+    rc = kam.wait_exit(20)
+    if rc is None:
+        kam.stop()
+        return "kamailio still running"
+    lines = [ln for ln in kam.log().splitlines()
+             if "invalid modparam" in ln and all(w in ln for w in words)]
+    if rc == 0:
+        return "exit code 0"
+    if len(lines) != 1:
+        return "want one line naming %s; log:\n%s" % (", ".join(words), kam.log_tail(8))
+    return None
+
+
+def test_probe_port_taken_refuses_start():
+    """probe_port on a port that is in use (another process's), or that a
+    listen socket has: Kamailio stops at start-up with one line naming
+    probe_port, its value and why."""
+    problems = []
+    holder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    holder.bind(("127.0.0.1", 0))
+    taken = holder.getsockname()[1]
+    try:
+        for name, defines, why in [
+                ("in use", {"VT_PROBE_PORT": str(taken)}, "cannot use udp:127.0.0.1:%d" % taken),
+                ("listen", None, "the listen socket")]:
+            wd = workdir("pportbad")
+            kam = Kamailio(wd, defines)
+            if defines is None:
+                kam = Kamailio(wd, {"VT_PROBE_PORT": str(kam.port),
+                                    "VT_LISTEN": "udp:127.0.0.1:%d" % kam.port})
+            p = refused(kam, 'probe_port = "', why)
+            if p:
+                problems.append("%s: %s" % (name, p))
+    finally:
+        holder.close()
     if problems:
         raise TestFailure("\n".join(problems))
 
@@ -481,6 +514,7 @@ def test_teardown_races_caller_bye():
 
 TESTS = [
     test_bad_modparams_refuse_start,
+    test_probe_port_taken_refuses_start,
     test_good_params_start,
     test_no_timer_call_capped,
     test_list_shows_managed_call,

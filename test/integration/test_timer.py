@@ -11,7 +11,7 @@ import sys
 import time
 
 import scenarios as sc
-from harness import (ROOT, TS_SKEW_S, Kamailio, Sipp, check, free_udp_port, workdir,
+from harness import (CFG, ROOT, TS_SKEW_S, Kamailio, Sipp, check, free_udp_port, workdir,
                      TestFailure)
 
 TTL = 4
@@ -399,15 +399,134 @@ def test_own_probes_name_the_advertised_address():
 def test_own_probes_over_ipv6():
     """Proxy and endpoints on ::1: the module's own probes go over IPv6,
     with the address in brackets in their Via."""
-    wd = workdir("tv6")
+    _own_probes_over_ipv6_case(workdir("tv6"))
+
+
+def _own_probes_over_ipv6_case(wd, probe_port=False):
+    """Proxy and SIPp on ::1 (SIPp answering to the listen socket):
+    _own_probes_case(), the Via naming the listen socket, or with
+    probe_port the probe port (whose answers then are none)."""
     port = free_udp_port("::1")
-    kam = Kamailio(wd, dict(TIMER_DEFS, VT_LISTEN="udp:[::1]:%d" % port))
+    defs = dict(TIMER_DEFS, VT_LISTEN="udp:[::1]:%d" % port)
+    if probe_port:
+        defs["VT_PROBE_PORT"] = free_udp_port("::1")
+    kam = Kamailio(wd, defs)
     kam.port = port
     kam.start()
     try:
         uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=3), sc.callee(),
                               ip="::1")
-        _own_probes_case(kam, uac, uas, "[::1]:%d" % port)
+        _own_probes_case(kam, uac, uas, "[::1]:%s" % defs.get("VT_PROBE_PORT", port))
+        if probe_port:
+            check(kam.stats()["probe_port_answers"] == 0, "stats %r" % kam.stats())
+    finally:
+        kam.stop()
+
+
+def test_probe_port_takes_the_answers():
+    """probe_port: the module's own probes leave from that port of the
+    proxy's address and name it in their Via; the endpoints answer there
+    (to the Via, RFC 3261 18.2.2), the deadline process reads every answer
+    (none goes through a UDP worker or needs a retransmission), and the
+    call lives."""
+    wd = workdir("tpport")
+    pport = free_udp_port()
+    kam = Kamailio(wd, dict(TIMER_DEFS, VT_PROBE_PORT=pport)).start()
+    try:
+        uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=3, answers_to_via=True),
+                              sc.callee(answers_to_via=True))
+        check(uac.wait(30) == 0, "caller failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+        for side in (uac, uas):
+            check(len(probes(side)) >= 3, "%s got %d probes" % (side.name, len(probes(side))))
+            check_own_probes(side, kam, True, "127.0.0.1:%d" % pport)
+            check(not proxy_byes(side), "%s got a BYE from the proxy" % side.name)
+        # the answers of the last round may be read after the caller's BYE
+        # (the next time the deadline process wakes): then the call is gone
+        st = kam.wait_for(lambda: (lambda t: t if t["probes_in_flight"] == 0 else None)(
+            kam.stats()), 10, "every probe answered")
+        check(st["probe_port_answers"] == st["probes_sent"] >= 6 and st["probes_resent"] == 0
+              and st["probes_failed"] == 0 and st["probes_confirmed"] >= st["probes_sent"] - 2,
+              "stats %r" % st)
+        no_module_errors(kam)
+    finally:
+        kam.stop()
+
+
+def test_probe_port_over_ipv6():
+    """probe_port with the proxy on ::1: the probes leave from the port's
+    IPv6 socket and name it in brackets in their Via. SIPp answers to the
+    address the call began with (the listen socket), as some endpoints
+    do: a SIP worker takes those answers, and the call lives."""
+    _own_probes_over_ipv6_case(workdir("tpport6"), probe_port=True)
+
+
+def test_probe_port_not_used_with_topoh():
+    """probe_port with topoh loaded (it rewrites what the core sends and
+    receives, which the probe port bypasses): a warning says the port is
+    not used, the probes leave from the listen socket through the core,
+    and the call lives."""
+    wd = workdir("tpporttoh")
+    with open(CFG) as f:
+        cfg = f.read()
+    anchor = 'loadmodule "dialog.so"\n'
+    check(anchor in cfg, "the sample loads no dialog.so")
+    cfg_path = os.path.join(wd, "kamailio-topoh.cfg")
+    with open(cfg_path, "w") as f:
+        f.write(cfg.replace(anchor, anchor + 'loadmodule "topoh.so"\n'))
+    kam = Kamailio(wd, dict(TIMER_DEFS, VT_PROBE_PORT=free_udp_port()), cfg=cfg_path).start()
+    try:
+        uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=3, answers_to_via=True),
+                              sc.callee(answers_to_via=True))
+        check(uac.wait(30) == 0, "caller failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+        check(re.search(r"probe_port \d+ not used: a module hooks the network data",
+                        kam.log()), "no warning:\n" + kam.log_tail(10))
+        for side in (uac, uas):
+            check(len(probes(side)) >= 3, "%s got %d probes" % (side.name, len(probes(side))))
+            check(not proxy_byes(side), "%s got a BYE from the proxy" % side.name)
+        st = kam.stats()
+        check(st["probes_failed"] == 0 and st["probe_port_answers"] == 0
+              and st["probes_stateless"] == st["probes_sent"] >= 6, "stats %r" % st)
+    finally:
+        kam.stop()
+
+
+def test_probe_port_unreachable_leg_answers_the_resend():
+    """probe_port, and a callee that never gets what comes from it (every
+    other request lost, as behind a NAT that lets in only the proxy's SIP
+    port): each of its probes is sent again after T1 from the listen
+    socket, naming that in its Via, with the same branch; the answer to
+    that confirms the leg, and the call lives. The caller's answers still
+    come to the probe port."""
+    wd = workdir("tpportfb")
+    pport = free_udp_port()
+    kam = Kamailio(wd, dict(TIMER_DEFS, VT_PROBE_PORT=pport)).start()
+    try:
+        uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=3, answers_to_via=True),
+                              sc.callee(every_second=True, answers_to_via=True))
+        check(uac.wait(30) == 0, "caller failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+        got = [m for m in uas.messages()
+               if not m.sent and m.is_request and m.method in ("UPDATE", "OPTIONS")]
+        # the last one may come once only: the caller hangs up after its
+        # third probe, before T1
+        check(len(got) >= 5, "callee got %d probes" % len(got))
+        for first, again in zip(got[0::2], got[1::2]):
+            check(branch(first) == branch(again) and branch(first).startswith("z9hG4bKvT"),
+                  "branches %s, %s" % (branch(first), branch(again)))
+            check(first.header("via").startswith("SIP/2.0/UDP 127.0.0.1:%d;" % pport)
+                  and again.header("via").startswith("SIP/2.0/UDP 127.0.0.1:%d;" % kam.port),
+                  "Vias %r, %r" % (first.header("via"), again.header("via")))
+            check(0.4 <= again.ts - first.ts <= 1.0,
+                  "sent again after %.2fs" % (again.ts - first.ts))
+        for side in (uac, uas):
+            check(not proxy_byes(side), "%s got a BYE from the proxy" % side.name)
+        st = kam.wait_for(lambda: (lambda t: t if t["probes_in_flight"] == 0 else None)(
+            kam.stats()), 10, "every probe answered")
+        check(st["probes_failed"] == 0 and st["probes_resent"] == len(got) // 2
+              and st["probe_port_answers"] == len(probes(uac)), "stats %r" % st)
+        no_module_errors(kam)
     finally:
         kam.stop()
 
@@ -591,6 +710,10 @@ TESTS = [
     test_stateless_probes_off,
     test_own_probes_name_the_advertised_address,
     test_own_probes_over_ipv6,
+    test_probe_port_takes_the_answers,
+    test_probe_port_over_ipv6,
+    test_probe_port_not_used_with_topoh,
+    test_probe_port_unreachable_leg_answers_the_resend,
     test_probe_non_timer,
     test_list_and_stats_show_probing,
     test_probe_outcome_after_call_end_ignored,
