@@ -192,7 +192,8 @@ static void vt_timer_loop(void)
 				wake_ms = cap_ms;
 			/* the probe port's answers are read when it wakes: not later
 			 * than a probe run's spacing while a probe awaits one */
-			if(wake_ms > start_ms + VT_PROBE_TICK_MS && vt_uac_unanswered())
+			if(wake_ms > start_ms + VT_PROBE_TICK_MS && fl_ms != VT_NO_DEADLINE
+					&& vt_uac_reads_answers())
 				wake_ms = start_ms + VT_PROBE_TICK_MS;
 			now_ms = vt_now_ms();
 			if(now_ms >= wake_ms)

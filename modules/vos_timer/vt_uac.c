@@ -387,15 +387,14 @@ static int pport_reply(struct sip_msg *msg)
 
 int vt_uac_read_answers(void)
 {
-	if(vt_ring == NULL || !vt_is_sender || !vt_pport_on())
+	if(!vt_uac_reads_answers())
 		return 0;
 	return vt_pport_drain(pport_reply);
 }
 
-int vt_uac_unanswered(void)
+int vt_uac_reads_answers(void)
 {
-	return vt_ring != NULL && vt_is_sender && vt_pport_on()
-		   && vt_flight_next_ms(vt_ring) != VT_NO_DEADLINE;
+	return vt_ring != NULL && vt_is_sender && vt_pport_on();
 }
 
 uint64_t vt_uac_next_ms(void)

@@ -52,9 +52,9 @@ void vt_uac_run(uint64_t now_ms);
  * (vt_probe_port.h), each claimed as the response function would; the
  * number of ours. 0 when there is no probe port. */
 int vt_uac_read_answers(void);
-/* The deadline process: with a probe port, a probe of its own is still
- * unanswered (its answer may wait on the port). */
-int vt_uac_unanswered(void);
+/* The deadline process reads answers on a probe port (an unanswered
+ * probe's answer may wait there). */
+int vt_uac_reads_answers(void);
 /* When vt_uac_run() next has work (VT_NO_DEADLINE: none). */
 uint64_t vt_uac_next_ms(void);
 /* Slots in use: probes in flight, and answered ones behind an older

@@ -423,6 +423,13 @@ def _own_probes_over_ipv6_case(wd, probe_port=False):
         kam.stop()
 
 
+def stats_once_answered(kam):
+    """vos_timer.stats once no probe of the module's own is in flight (an
+    answer read on the probe port may come a wake-up later)."""
+    return kam.wait_for(lambda: (lambda t: t if t["probes_in_flight"] == 0 else None)(
+        kam.stats()), 10, "every probe answered")
+
+
 def test_probe_port_takes_the_answers():
     """probe_port: the module's own probes leave from that port of the
     proxy's address and name it in their Via; the endpoints answer there
@@ -443,8 +450,7 @@ def test_probe_port_takes_the_answers():
             check(not proxy_byes(side), "%s got a BYE from the proxy" % side.name)
         # the answers of the last round may be read after the caller's BYE
         # (the next time the deadline process wakes): then the call is gone
-        st = kam.wait_for(lambda: (lambda t: t if t["probes_in_flight"] == 0 else None)(
-            kam.stats()), 10, "every probe answered")
+        st = stats_once_answered(kam)
         check(st["probe_port_answers"] == st["probes_sent"] >= 6 and st["probes_resent"] == 0
               and st["probes_failed"] == 0 and st["probes_confirmed"] >= st["probes_sent"] - 2,
               "stats %r" % st)
@@ -522,8 +528,7 @@ def test_probe_port_unreachable_leg_answers_the_resend():
                   "sent again after %.2fs" % (again.ts - first.ts))
         for side in (uac, uas):
             check(not proxy_byes(side), "%s got a BYE from the proxy" % side.name)
-        st = kam.wait_for(lambda: (lambda t: t if t["probes_in_flight"] == 0 else None)(
-            kam.stats()), 10, "every probe answered")
+        st = stats_once_answered(kam)
         check(st["probes_failed"] == 0 and st["probes_resent"] == len(got) // 2
               and st["probe_port_answers"] == len(probes(uac)), "stats %r" % st)
         no_module_errors(kam)
