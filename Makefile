@@ -49,6 +49,8 @@
 #                 bench/profile.md's tables if present (as root).
 #                 MODULE=<path or git commit>: that vos_timer.so (a commit
 #                 is built under test/out/bench; no make build then);
+#                 PROBE_PORT=1: vos_timer with a probe_port, SIPp answering
+#                 every request to its Via (also for bench-profile);
 #                 BENCH_ARGS="...": more bench/run.py options (--window,
 #                 --idle, --pair-size, -x tlsf, --no-spread ...)
 #   make bench-profile  perf record of every Kamailio process while the
@@ -145,14 +147,18 @@ bench-heap:
 	@$(MAKE) --no-print-directory -C bench heap-run
 
 # MODULE=<path or commit>: the vos_timer.so to bench (default the working
-# tree's, built first); BENCH_ARGS: more bench/run.py options.
+# tree's, built first); PROBE_PORT=1: vos_timer with a probe_port and SIPp
+# answering to the Via (bench/run.py --probe-port); BENCH_ARGS: more
+# bench/run.py options.
 N ?= 1000 5000 20000
 MODULE ?=
+PROBE_PORT ?=
 BENCH_ARGS ?=
 bench:
 	@$(if $(MODULE),,$(MAKE) --no-print-directory build)
 	@$(MAKE) --no-print-directory -C bench heap-run
-	@python3 bench/run.py --sizes "$(N)" $(if $(MODULE),--module "$(MODULE)") $(BENCH_ARGS)
+	@python3 bench/run.py --sizes "$(N)" $(if $(MODULE),--module "$(MODULE)") \
+		$(if $(PROBE_PORT),--probe-port) $(BENCH_ARGS)
 
 # make bench-profile: N defaults to "1000 5000" here (unless given); the
 # working tree's module is (re)built only if MODULE is not set, and make
@@ -163,7 +169,8 @@ bench-profile:
 	@$(if $(MODULE),,$(MAKE) --no-print-directory build)
 	@python3 bench/run.py --profile --sizes "$(PROFILE_N)" \
 		$(if $(MODULE),--module "$(MODULE)") \
-		$(if $(PROFILE_BEFORE),--profile-before "$(PROFILE_BEFORE)") $(BENCH_ARGS)
+		$(if $(PROFILE_BEFORE),--profile-before "$(PROFILE_BEFORE)") \
+		$(if $(PROBE_PORT),--probe-port) $(BENCH_ARGS)
 
 # make bench-overload: N defaults to "2500 5000 10000" here (unless given)
 OVERLOAD_N := $(if $(filter command line environment,$(origin N)),$(N),2500 5000 10000)

@@ -277,18 +277,20 @@ PACKET_STATISTICS = 6
 PACKET_OUTGOING = 4
 
 
-def _bpf_udp_src_port(port):
-    """Classic BPF: IPv4, UDP, not a fragment, source port == port."""
+def _bpf_udp_src_port(port, port2=None):
+    """Classic BPF: IPv4, UDP, not a fragment, source port == port (or
+    == port2: vos_timer's probe_port)."""
     ins = [
         (0x28, 0, 0, 12),          # ldh [12]  ethertype
-        (0x15, 0, 8, 0x0800),      # jeq IPv4 else drop
+        (0x15, 0, 9, 0x0800),      # jeq IPv4 else drop
         (0x30, 0, 0, 23),          # ldb [23]  protocol
-        (0x15, 0, 6, 17),          # jeq UDP else drop
+        (0x15, 0, 7, 17),          # jeq UDP else drop
         (0x28, 0, 0, 20),          # ldh [20]  flags/fragment
-        (0x45, 4, 0, 0x1fff),      # jset fragment -> drop
+        (0x45, 5, 0, 0x1fff),      # jset fragment -> drop
         (0xb1, 0, 0, 14),          # ldxb 4*([14]&0xf)
         (0x48, 0, 0, 14),          # ldh [x+14] source port
-        (0x15, 0, 1, port),        # jeq port
+        (0x15, 1, 0, port),        # jeq port -> accept
+        (0x15, 0, 1, port2 or port),   # jeq port2 else drop
         (0x06, 0, 0, 0x40000),     # ret accept
         (0x06, 0, 0, 0),           # ret drop
     ]
@@ -297,11 +299,12 @@ def _bpf_udp_src_port(port):
     return buf, struct.pack("HL", len(ins), ctypes.addressof(buf))
 
 
-def capture_main(port, out_path):
+def capture_main(port, out_path, port2=None):
     """Child mode: record every OPTIONS / BYE / ACK the proxy (UDP source
-    port `port`) sends on lo: 'time method dport branch call-id' lines."""
+    port `port`, or `port2`) sends on lo: 'time method dport branch
+    call-id' lines."""
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
-    buf, prog = _bpf_udp_src_port(port)
+    buf, prog = _bpf_udp_src_port(port, port2)
     s.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, prog)
     s.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)   # SO_RCVBUFFORCE
     s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
@@ -350,10 +353,11 @@ def capture_main(port, out_path):
 
 
 class Capture:
-    def __init__(self, wd, port):
+    def __init__(self, wd, port, port2=None):
         self.path = os.path.join(wd, "capture.txt")
         self.proc = spawn([sys.executable, os.path.abspath(__file__),
-                           "--capture", str(port), self.path],
+                           "--capture", str(port), self.path] +
+                          ([str(port2)] if port2 else []),
                           os.path.join(wd, "capture.log"))
         time.sleep(0.3)
 
@@ -429,8 +433,9 @@ class Kamailio:
                      "-A", "BENCH_UPDATE_SEGMENT=%d" % update_segment,
                      "-A", "BENCH_KA_INTERVAL=%d" % KA_INTERVAL]
         # --probe-port: vos_timer's probe_port (loaded in both systems)
+        self.probe_port = free_udp_port() if probe_port else None
         if probe_port:
-            self.args += ["-A", "BENCH_PROBE_PORT=%d" % free_udp_port()]
+            self.args += ["-A", "BENCH_PROBE_PORT=%d" % self.probe_port]
         # run.py -x: Kamailio's shm memory manager, both systems alike
         if shm_manager:
             self.args += ["-x", shm_manager]
@@ -727,8 +732,10 @@ def run_system(r, args, module, base_wd):
     rate, window_s, silent_n = args.rate, args.window, silent_count(n)
     wd = tempfile.mkdtemp(prefix="%s-%d-" % (system, n), dir=base_wd)
     r["workdir"] = os.path.relpath(wd, ROOT)
-    k = Kamailio(wd, system, module=module, shm_manager=args.shm_manager)
-    cap = Capture(wd, k.port)
+    via = args.probe_port     # SIPp answers to the Via with a probe_port
+    k = Kamailio(wd, system, module=module, shm_manager=args.shm_manager,
+                 probe_port=args.probe_port)
+    cap = Capture(wd, k.port, k.probe_port)
     k.start()
     procs, silent_procs, main_names = [], [], []
     sc = r["scale"] = {}
@@ -744,7 +751,8 @@ def run_system(r, args, module, base_wd):
         log("%s N=%d: Kamailio up (udp %d), %d calls at %d cps" %
             (system, n, k.port, n, rate))
         t_ramp = time.time()
-        pp, main_names = start_main_pairs(wd, k, n, rate, args.pair_size)
+        pp, main_names = start_main_pairs(wd, k, n, rate, args.pair_size,
+                                          answers_to_via=via)
         procs += pp
         sc["pairs"] = len(main_names)
         up = wait_ramp(k, n, n / rate * 4 + 60, "main calls")
@@ -755,7 +763,7 @@ def run_system(r, args, module, base_wd):
             (up, n, r["ramp_s"], len(main_names), silent_n))
         base = k.stats("active_dialogs").get("active_dialogs", 0)
         silent_procs = list(start_pair(wd, k, "silent", silent_n, min(200, silent_n * 2),
-                                       silent=True, trace=True))
+                                       silent=True, trace=True, answers_to_via=via))
         t_silent = time.time()
         # not fatal: when live calls are being cut (the keepalive at large
         # N) the count may never reach it; the silent calls' own figures
@@ -1248,15 +1256,18 @@ def profile_module():
     return mod
 
 
-def run_profile(n, label, system, module, args, base_wd):
+def run_profile(n, label, system, module, args, base_wd, probe_port=False):
     """Profile mode: n calls (main pairs only: no silent pair, no capture),
     then `perf record` of every Kamailio process over args.window seconds,
-    classified by bench/profile.py. Returns the run's dict."""
+    classified by bench/profile.py. probe_port: this module with a
+    probe_port (with --probe-port SIPp answers to the Via in every run).
+    Returns the run's dict."""
     prof = profile_module()
     r = {"n": n, "label": label, "system": system}
     wd = tempfile.mkdtemp(prefix="profile-%s-%d-" % (system, n), dir=base_wd)
     r["workdir"] = os.path.relpath(wd, ROOT)
-    k = Kamailio(wd, system, module=module, shm_manager=args.shm_manager)
+    k = Kamailio(wd, system, module=module, shm_manager=args.shm_manager,
+                 probe_port=probe_port)
     k.start()
     procs = []
     data = os.path.join(wd, "perf.data")
@@ -1264,7 +1275,8 @@ def run_profile(n, label, system, module, args, base_wd):
         log("profile %s N=%d: Kamailio up (udp %d), %d calls at %d cps" %
             (label, n, k.port, n, args.rate))
         t_ramp = time.time()
-        pp, names = start_main_pairs(wd, k, n, args.rate, args.pair_size)
+        pp, names = start_main_pairs(wd, k, n, args.rate, args.pair_size,
+                                     answers_to_via=args.probe_port)
         procs += pp
         up = wait_ramp(k, n, n / args.rate * 4 + 60, "main calls")
         r["ramp_s"] = round(time.time() - t_ramp, 1)
@@ -1330,18 +1342,20 @@ def profile_main(args, base_wd, module, module_label):
     if "vos_timer" in args.systems.split():
         if args.profile_before:
             so, lb = resolve_module(args.profile_before, " (profile before)")
+            # the older module as it ran then: without a probe_port
             systems.append(("vos_timer before (%s)" % lb.replace("commit ", ""),
-                            "vos_timer", so))
-        systems.append(("vos_timer now" if module_label == "working tree"
-                        else "vos_timer (%s)" % module_label.replace("commit ", ""),
-                        "vos_timer", module))
+                            "vos_timer", so, False))
+        now = ("vos_timer now" if module_label == "working tree"
+               else "vos_timer (%s)" % module_label.replace("commit ", ""))
+        systems.append((now + (", probe_port" if args.probe_port else ""),
+                        "vos_timer", module, args.probe_port))
     if "keepalive" in args.systems.split():
-        systems.append(("keepalive", "keepalive", module))
+        systems.append(("keepalive", "keepalive", module, args.probe_port))
     runs = []
     for n in args.sizes:
-        for label, system, so in systems:
+        for label, system, so, pport in systems:
             try:
-                runs.append(run_profile(n, label, system, so, args, base_wd))
+                runs.append(run_profile(n, label, system, so, args, base_wd, pport))
             except Exception as e:  # report it, keep going
                 log("  profile %s N=%d FAILED: %s" % (label, n, e))
                 runs.append({"n": n, "label": label, "system": system,
@@ -1355,7 +1369,7 @@ def profile_main(args, base_wd, module, module_label):
                 os.cpu_count(), platform.release(),
                 sh("kamailio -v | head -1 | sed 's/version: //'")),
             "modules: %s" % "; ".join("%s = %s" % (lb, os.path.relpath(so, ROOT))
-                                      for lb, _, so in systems),
+                                      for lb, _, so, _ in systems),
             "N: %s calls per run, set up at %d cps over %s SIPp pair(s) of at most "
             "%d calls; no silent pair, no packet capture" % (
                 " / ".join(str(n) for n in args.sizes), args.rate,
@@ -1370,6 +1384,7 @@ def profile_main(args, base_wd, module, module_label):
             "tm fr_timer %d ms; 8 UDP workers, -m 1024%s" % (
                 SESSION_TTL, UPDATE_SEGMENT, INTERVAL, KA_INTERVAL, FR_TIMER_MS,
                 ", -x %s" % args.shm_manager if args.shm_manager else ""),
+            probe_port_line(args),
             "raw figures: %s/profile.json" % os.path.relpath(base_wd, ROOT),
         ]}
     with open(os.path.join(base_wd, "profile.json"), "w") as f:
@@ -1385,6 +1400,18 @@ def profile_main(args, base_wd, module, module_label):
 
 
 # ---------------------------------------------------------------- report
+
+def probe_port_line(args):
+    """The answer path, for every report's settings."""
+    if getattr(args, "probe_port", False):
+        return ("vos_timer probe_port on (bench/kamailio-bench.cfg, a free port): its "
+                "probes leave from that port and name it in their Via, and its "
+                "deadline process reads their answers there (no UDP worker wakes); "
+                "SIPp answers every request to its Via, as RFC 3261 18.2.2 says "
+                "(both systems)")
+    return ("vos_timer probe_port off (default): the probes leave from the listen "
+            "socket; SIPp answers to where each call came from (both systems)")
+
 
 def fmt(v, f="%.1f"):
     if v is None:
@@ -1443,6 +1470,7 @@ def report(results, spread, heap, started, elapsed, args, repeats=None):
                  ", -x %s" % args.shm_manager if args.shm_manager else "",
                  args.rate, args.pair_size, args.idle, args.window,
                  "/".join(str(silent_count(n)) for n in args.sizes)))
+    L.append("- " + probe_port_line(args))
     L.append("")
     L.append("## Side by side")
     L.append("")
@@ -2168,8 +2196,8 @@ def silent_count(n):
 
 
 # what report() reads of the options: kept in results.json for --report-from
-REPORT_ARGS = ("git", "idle", "load_before", "module_label", "pair_size", "profile_md",
-               "rate", "shm_manager", "sizes", "window")
+REPORT_ARGS = ("git", "idle", "load_before", "module_label", "pair_size", "probe_port",
+               "profile_md", "rate", "shm_manager", "sizes", "window")
 
 
 def report_again(args):
@@ -2183,7 +2211,7 @@ def report_again(args):
             runs.append(json.load(f))
     meta = runs[0]["meta"]
     for k in REPORT_ARGS:
-        setattr(args, k, meta[k])
+        setattr(args, k, meta.get(k))    # older runs: no probe_port
     results = list(runs[0]["results"])
     repeats = dict(runs[0].get("repeats") or {})
     for extra in runs[1:]:
@@ -2263,18 +2291,20 @@ def main():
                     help="repeated light pairs per N with probes answered at once and "
                          "after a random 0..MS ms (see answer_spread_main)")
     ap.add_argument("--probe-port", action="store_true",
-                    help="light runs (--answer-spread, --repeats-only): vos_timer with a "
-                         "probe_port, and SIPp answering each probe to its Via")
+                    help="vos_timer with a probe_port, and SIPp answering each "
+                         "request to its Via (both systems; --profile: the "
+                         "--profile-before module keeps none)")
     ap.add_argument("--answer-spread-out",
                     default=os.path.join(HERE, "results-answer-spread.md"))
     ap.add_argument("--report-from", metavar="RUN_DIR", nargs="+",
                     help="write the report again from runs' results.json "
                          "(test/out/bench/run-*; a second run's sizes are "
                          "added, e.g. a separate N=50000), running nothing")
-    ap.add_argument("--capture", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--capture", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.capture:
-        capture_main(int(args.capture[0]), args.capture[1])
+    if args.capture:     # PORT PATH [PORT2]
+        capture_main(int(args.capture[0]), args.capture[1],
+                     int(args.capture[2]) if len(args.capture) > 2 else None)
         return 0
     if args.report_from:
         return report_again(args)
