@@ -53,7 +53,7 @@ int vt_pport_on(void);
 
 /* The deadline process: read every datagram waiting on the probe
  * sockets; each SIP reply is parsed and given to on_reply (the module's
- * response function). Returns the number of replies given. */
+ * response function). Returns how many on_reply took (returned 0). */
 int vt_pport_drain(int (*on_reply)(struct sip_msg *));
 
 #endif

@@ -375,14 +375,50 @@ void vt_uac_run(uint64_t now_ms)
 		vt_flight_run(vt_ring, now_ms, flight_due, NULL);
 }
 
-/* vt_uac_reply() for an answer read on the probe port: counted. */
+/* What take_reply() made of a reply. */
+enum vt_reply_kind
+{
+	VT_REPLY_OTHER,	 /* not a reply to one of the module's probes */
+	VT_REPLY_OURS,	 /* its branch form, but no probe in flight took it */
+	VT_REPLY_ANSWER, /* the final answer of a probe in flight */
+};
+
+static int take_reply(struct sip_msg *msg)
+{
+	vt_flight_probe_t p;
+	vt_dlg_key_t key;
+	uint32_t slot, tag;
+	str b;
+
+	if(vt_ring == NULL || msg->via1 == NULL || msg->via1->branch == NULL)
+		return VT_REPLY_OTHER;
+	b = msg->via1->branch->value;
+	if(vt_flight_parse_branch(b.s, b.len, &slot, &tag) != 1)
+		return VT_REPLY_OTHER;
+	/* ours: a provisional answer, a retransmitted final one, or one after
+	 * the timeout ends here (no transaction of tm's has this branch) */
+	if(msg->first_line.u.reply.statuscode < 200
+			|| vt_flight_answer(vt_ring, slot, tag, &p) != 1)
+		return VT_REPLY_OURS;
+	if(vt_uac_done != NULL) {
+		key.h_entry = p.h_entry;
+		key.h_id = p.h_id;
+		vt_uac_done(key, p.leg, msg->first_line.u.reply.statuscode, 0);
+	}
+	return VT_REPLY_ANSWER;
+}
+
+/* vt_uac_reply() for a reply read on the probe port: only the final
+ * answer of a probe in flight counts in probe_port_answers, not one that
+ * merely carries the module's branch form (a provisional, a repeat, a
+ * forgery). */
 static int pport_reply(struct sip_msg *msg)
 {
-	int r = vt_uac_reply(msg);
+	int r = take_reply(msg);
 
-	if(r == 0)
+	if(r == VT_REPLY_ANSWER)
 		vt_stats_probe(VT_PS_PPORT);
-	return r;
+	return r == VT_REPLY_OTHER ? 1 : 0;
 }
 
 int vt_uac_read_answers(void)
@@ -405,24 +441,5 @@ uint64_t vt_uac_next_ms(void)
 
 int vt_uac_reply(struct sip_msg *msg)
 {
-	vt_flight_probe_t p;
-	vt_dlg_key_t key;
-	uint32_t slot, tag;
-	str b;
-
-	if(vt_ring == NULL || msg->via1 == NULL || msg->via1->branch == NULL)
-		return 1;
-	b = msg->via1->branch->value;
-	if(vt_flight_parse_branch(b.s, b.len, &slot, &tag) != 1)
-		return 1;
-	/* ours: a provisional answer, a retransmitted final one, or one after
-	 * the timeout ends here (no transaction of tm's has this branch) */
-	if(msg->first_line.u.reply.statuscode >= 200
-			&& vt_flight_answer(vt_ring, slot, tag, &p) == 1
-			&& vt_uac_done != NULL) {
-		key.h_entry = p.h_entry;
-		key.h_id = p.h_id;
-		vt_uac_done(key, p.leg, msg->first_line.u.reply.statuscode, 0);
-	}
-	return 0;
+	return take_reply(msg) == VT_REPLY_OTHER ? 1 : 0;
 }

@@ -536,6 +536,76 @@ def test_probe_port_unreachable_leg_answers_the_resend():
         kam.stop()
 
 
+def probe_port_junk(call_id):
+    """Datagrams nobody should act on, for the probe port: noise, requests,
+    replies without a Via or with one that is not the module's, replies
+    naming the module's branch prefix with a slot out of range or a tag
+    that was never sent (a 481: if taken, it would end the call), an
+    oversized one."""
+    def reply(code, branch):
+        return ("SIP/2.0 %d X\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=%s\r\n"
+                "Call-ID: %s\r\nCSeq: 1 OPTIONS\r\nFrom: <sip:a@b>;tag=1\r\n"
+                "To: <sip:c@d>;tag=2\r\nContent-Length: 0\r\n\r\n"
+                % (code, branch, call_id)).encode()
+    return [b"", b"\0" * 7, os.urandom(600), b"SIP/2.0 ", b"SIP/2.0 200 OK\r\n\r\n",
+            b"SIP/2.0 200 OK\r\nVia: \r\nContent-Length: 99\r\n\r\nabc",
+            b"OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.4\r\n\r\n",
+            reply(200, "z9hG4bK-not-ours"), reply(481, "z9hG4bKvT"),
+            reply(481, "z9hG4bKvTffffffff.1"), reply(481, "z9hG4bKvT0.1"),
+            reply(481, "z9hG4bKvT1.ffffffff"), reply(481, "z9hG4bKvT1.2.3"),
+            b"SIP/2.0 481 X\r\n" + b"X-Pad: " + b"y" * 64000 + b"\r\n\r\n"]
+
+
+def test_probe_port_ignores_junk():
+    """Anything else that reaches the probe port is read and dropped: a
+    burst of 10000 datagrams before the first probe (more than one
+    wake-up reads), then junk of every kind (probe_port_junk()) every
+    20 ms while the call runs. Kamailio stays up, every real answer is
+    still read there, no probe is resent or fails, and the call lives."""
+    import socket
+    import threading
+    wd = workdir("tpportjunk")
+    pport = free_udp_port()
+    kam = Kamailio(wd, dict(TIMER_DEFS, VT_PROBE_PORT=pport)).start()
+    stop = threading.Event()
+    sent = [0]
+
+    def flood():
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        junk = probe_port_junk("junk-call-id@127.0.0.1")
+        for i in range(10000):
+            s.sendto(junk[i % len(junk)], ("127.0.0.1", pport))
+        sent[0] += 10000
+        while not stop.wait(0.02):
+            for j in junk:
+                s.sendto(j, ("127.0.0.1", pport))
+            sent[0] += len(junk)
+        s.close()
+    th = threading.Thread(target=flood)
+    try:
+        uac, uas = start_call(wd, kam, sc.caller(SE, probes_then_bye=3, answers_to_via=True),
+                              sc.callee(answers_to_via=True))
+        th.start()
+        check(uac.wait(30) == 0, "caller failed:\n" + uac.output())
+        check(uas.wait(10) == 0, "callee failed:\n" + uas.output())
+        stop.set()
+        th.join()
+        check(kam.proc.poll() is None, "kamailio exited:\n" + kam.log_tail())
+        check(sent[0] > 12000, "sent only %d datagrams" % sent[0])
+        for side in (uac, uas):
+            check(len(probes(side)) >= 3, "%s got %d probes" % (side.name, len(probes(side))))
+            check(not proxy_byes(side), "%s got a BYE from the proxy" % side.name)
+        st = stats_once_answered(kam)
+        check(st["probe_port_answers"] == st["probes_sent"] >= 6 and st["probes_resent"] == 0
+              and st["probes_failed"] == 0 and st["teardown_total"] == 0, "stats %r" % st)
+        no_module_errors(kam)
+    finally:
+        stop.set()
+        if th.is_alive():
+            th.join()
+        kam.stop()
+
+
 def test_probe_non_timer():
     """probe_non_timer=1: a non-timer call is probed and still capped."""
     wd = workdir("tpnt")
@@ -719,6 +789,7 @@ TESTS = [
     test_probe_port_over_ipv6,
     test_probe_port_not_used_with_topoh,
     test_probe_port_unreachable_leg_answers_the_resend,
+    test_probe_port_ignores_junk,
     test_probe_non_timer,
     test_list_and_stats_show_probing,
     test_probe_outcome_after_call_end_ignored,
