@@ -29,26 +29,34 @@
 #include "vt_tm.h"
 #include "vt_uac.h"
 
-/* A probe's final answer. A reply tm made up itself is no answer from the
- * far end: its timeout (408, or on Kamailio 6.x tm's reply_408_code) or
- * the 503 of a probe it could not send (no route, a firewall's EPERM). */
-static void probe_answered(
-		vt_dlg_key_t key, unsigned int leg, int code, int faked)
+/* A probe's final answer, which came at at_ms. A reply tm made up itself
+ * is no answer from the far end: its timeout (408, or on Kamailio 6.x
+ * tm's reply_408_code) or the 503 of a probe it could not send (no
+ * route, a firewall's EPERM). */
+static void probe_answered_at(
+		vt_dlg_key_t key, unsigned int leg, int code, int faked, uint64_t at_ms)
 {
 	if(faked)
 		code = 408;
 	LM_DBG("probe to %s of [%u:%u] ended with %d\n", vt_legs_name(leg),
 			key.h_entry, key.h_id, code);
 	/* An answer for a call that ended meanwhile finds no record: ignored. */
-	if(vt_store_probe_result(key, leg, code, vt_now_ms()) == VT_SR_DONE)
+	if(vt_store_probe_result(key, leg, code, at_ms) == VT_SR_DONE)
 		vt_stats_probe(
 				code == 408 || code == 481 ? VT_PS_FAILED : VT_PS_CONFIRMED);
+}
+
+/* tm's: the answer came now. */
+static void probe_answered(
+		vt_dlg_key_t key, unsigned int leg, int code, int faked)
+{
+	probe_answered_at(key, leg, code, faked, vt_now_ms());
 }
 
 void vt_probe_init(void)
 {
 	vt_tm_set_handler(VT_TM_PROBE, probe_answered);
-	vt_uac_set_handler(probe_answered);
+	vt_uac_set_handler(probe_answered_at);
 }
 
 static int send_one(struct dlg_cell *dlg, const vt_job_t *job, unsigned int leg)

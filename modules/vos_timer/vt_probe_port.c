@@ -12,7 +12,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 
@@ -35,6 +37,10 @@
  * are a few hundred): a flood on the port cannot hold the deadline
  * process; what is left waits for its next wake-up. */
 #define VT_PPORT_DRAIN_MAX 4096
+/* A datagram's age from its kernel receive time is believed up to this
+ * (the two clocks are the realtime one: a step of the clock could make
+ * any age) */
+#define VT_PPORT_AGE_MAX_MS 1000
 
 int vt_probe_port = 0;
 
@@ -70,6 +76,8 @@ static int open_one(const struct socket_info *si)
 	/* above net.core.rmem_max only with CAP_NET_ADMIN: else capped */
 	if(setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* when each answer came, not when it is read (without: age 0) */
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	if(bind(fd, &su.s, sockaddru_len(su)) < 0
 			|| fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
 		err = errno;
@@ -191,15 +199,47 @@ int vt_pport_on(void)
 	return vt_pport_nfds > 0;
 }
 
-int vt_pport_drain(int (*on_reply)(struct sip_msg *))
+/* How long ago the kernel received the datagram mh holds, in ms. */
+static unsigned int age_ms(struct msghdr *mh)
+{
+	struct cmsghdr *c;
+	struct timespec at, now;
+	int64_t ms;
+
+	for(c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		if(c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		memcpy(&at, CMSG_DATA(c), sizeof(at));
+		if(clock_gettime(CLOCK_REALTIME, &now) < 0)
+			return 0;
+		ms = (int64_t)(now.tv_sec - at.tv_sec) * 1000
+			 + (now.tv_nsec - at.tv_nsec) / 1000000;
+		if(ms <= 0)
+			return 0;
+		return ms > VT_PPORT_AGE_MAX_MS ? VT_PPORT_AGE_MAX_MS
+										: (unsigned int)ms;
+	}
+	return 0;
+}
+
+int vt_pport_drain(int (*on_reply)(struct sip_msg *, unsigned int))
 {
 	struct sip_msg msg;
+	struct msghdr mh;
+	struct iovec iov;
+	char cbuf[CMSG_SPACE(sizeof(struct timespec))];
 	int i, n, reads = 0, got = 0;
 
 	for(i = 0; i < vt_pport_nfds; i++) {
 		while(reads < VT_PPORT_DRAIN_MAX) {
-			n = recv(vt_pport_fds[i], vt_pport_rbuf, sizeof(vt_pport_rbuf) - 1,
-					MSG_DONTWAIT);
+			iov.iov_base = vt_pport_rbuf;
+			iov.iov_len = sizeof(vt_pport_rbuf) - 1;
+			memset(&mh, 0, sizeof(mh));
+			mh.msg_iov = &iov;
+			mh.msg_iovlen = 1;
+			mh.msg_control = cbuf;
+			mh.msg_controllen = sizeof(cbuf);
+			n = recvmsg(vt_pport_fds[i], &mh, MSG_DONTWAIT);
 			if(n < 0 && errno == EINTR)
 				continue;
 			if(n < 0)
@@ -213,7 +253,8 @@ int vt_pport_drain(int (*on_reply)(struct sip_msg *))
 			msg.buf = vt_pport_rbuf;
 			msg.len = (unsigned int)n;
 			if(parse_msg(vt_pport_rbuf, (unsigned int)n, &msg) == 0
-					&& msg.first_line.type == SIP_REPLY && on_reply(&msg) == 0)
+					&& msg.first_line.type == SIP_REPLY
+					&& on_reply(&msg, age_ms(&mh)) == 0)
 				got++;
 			free_sip_msg(&msg);
 		}

@@ -53,7 +53,8 @@ int vt_pport_on(void);
 
 /* The deadline process: read every datagram waiting on the probe
  * sockets; each SIP reply is parsed and given to on_reply (the module's
- * response function). Returns how many on_reply took (returned 0). */
-int vt_pport_drain(int (*on_reply)(struct sip_msg *));
+ * response function), with how many ms ago the kernel received it.
+ * Returns how many on_reply took (returned 0). */
+int vt_pport_drain(int (*on_reply)(struct sip_msg *, unsigned int));
 
 #endif

@@ -61,7 +61,7 @@ int vt_probe_rate = 16000;
 
 static vt_flight_t *vt_ring = NULL;
 static int vt_is_sender = 0;
-static vt_tm_done_f *vt_uac_done = NULL;
+static vt_uac_done_f *vt_uac_done = NULL;
 static char vt_uac_buf[VT_UAC_BUF];
 static vt_pace_t vt_pace;
 
@@ -143,7 +143,7 @@ void vt_uac_destroy(void)
 	vt_ring = NULL;
 }
 
-void vt_uac_set_handler(vt_tm_done_f *f)
+void vt_uac_set_handler(vt_uac_done_f *f)
 {
 	vt_uac_done = f;
 }
@@ -366,7 +366,7 @@ static void flight_due(void *ctx, int expired, uint32_t slot, uint32_t tag,
 	key.h_entry = p->h_entry;
 	key.h_id = p->h_id;
 	if(vt_uac_done != NULL)
-		vt_uac_done(key, p->leg, 408, 1);
+		vt_uac_done(key, p->leg, 408, 1, vt_now_ms());
 }
 
 void vt_uac_run(uint64_t now_ms)
@@ -383,10 +383,11 @@ enum vt_reply_kind
 	VT_REPLY_ANSWER, /* the final answer of a probe in flight */
 };
 
-static int take_reply(struct sip_msg *msg)
+static int take_reply(struct sip_msg *msg, unsigned int age_ms)
 {
 	vt_flight_probe_t p;
 	vt_dlg_key_t key;
+	uint64_t now_ms;
 	uint32_t slot, tag;
 	str b;
 
@@ -403,7 +404,9 @@ static int take_reply(struct sip_msg *msg)
 	if(vt_uac_done != NULL) {
 		key.h_entry = p.h_entry;
 		key.h_id = p.h_id;
-		vt_uac_done(key, p.leg, msg->first_line.u.reply.statuscode, 0);
+		now_ms = vt_now_ms();
+		vt_uac_done(key, p.leg, msg->first_line.u.reply.statuscode, 0,
+				now_ms > age_ms ? now_ms - age_ms : now_ms);
 	}
 	return VT_REPLY_ANSWER;
 }
@@ -412,9 +415,9 @@ static int take_reply(struct sip_msg *msg)
  * answer of a probe in flight counts in probe_port_answers, not one that
  * merely carries the module's branch form (a provisional, a repeat, a
  * forgery). */
-static int pport_reply(struct sip_msg *msg)
+static int pport_reply(struct sip_msg *msg, unsigned int age_ms)
 {
-	int r = take_reply(msg);
+	int r = take_reply(msg, age_ms);
 
 	if(r == VT_REPLY_ANSWER)
 		vt_stats_probe(VT_PS_PPORT);
@@ -441,5 +444,5 @@ uint64_t vt_uac_next_ms(void)
 
 int vt_uac_reply(struct sip_msg *msg)
 {
-	return take_reply(msg) == VT_REPLY_OTHER ? 1 : 0;
+	return take_reply(msg, 0) == VT_REPLY_OTHER ? 1 : 0;
 }

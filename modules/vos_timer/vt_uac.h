@@ -39,8 +39,12 @@ void vt_uac_set_timeout(unsigned int fr_ms);
 void vt_uac_become_sender(void);
 void vt_uac_destroy(void);
 
-/* A probe's final answer (faked: the module's own timeout, as 408). */
-void vt_uac_set_handler(vt_tm_done_f *f);
+/* A probe's final answer (faked: the module's own timeout, as 408),
+ * which came at at_ms (vt_now_ms()'s clock): an answer read on the probe
+ * port may have waited there since. */
+typedef void vt_uac_done_f(vt_dlg_key_t key, unsigned int leg, int code,
+		int faked, uint64_t at_ms);
+void vt_uac_set_handler(vt_uac_done_f *f);
 
 /* Send method with CSeq cseq to the leg, without tm. 0 sent, -1 not sent
  * (the network refused it), 1 not for this path: send it through tm. */
