@@ -1010,12 +1010,7 @@ def answer_spread_report(runs, args):
          "answer (a SIPp pause), as endpoints at different distances answer. The "
          "answer models and the first system alternate per pair." % (
              args.repeat_idle, REPEAT_SETTLE_S, INTERVAL, args.answer_spread),
-         "- vos_timer's probe_port: %s" % (
-             "set (its own probes leave from a port of their own, and the deadline "
-             "process reads their answers); SIPp answers every probe to its Via, as "
-             "an RFC 3261 endpoint does (both systems)" if args.probe_port else
-             "off (the default: probes leave from the listen socket, and a UDP "
-             "worker reads each answer); SIPp answers to where the call began"),
+         "- " + probe_port_line(args),
          "- us: Kamailio's CPU (schedstat, every process) per probe exchange; "
          "net: less its idle rate; sender: the deadline process / the Dialog KA "
          "Timer; workers: the UDP workers; wake-ups: the workers' voluntary context "
@@ -1410,7 +1405,8 @@ def probe_port_line(args):
                 "SIPp answers every request to its Via, as RFC 3261 18.2.2 says "
                 "(both systems)")
     return ("vos_timer probe_port off (default): the probes leave from the listen "
-            "socket; SIPp answers to where each call came from (both systems)")
+            "socket and a UDP worker reads each answer; SIPp answers to where each "
+            "call came from (both systems)")
 
 
 def fmt(v, f="%.1f"):
