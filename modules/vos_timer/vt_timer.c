@@ -10,10 +10,11 @@
  * dispatches it; what a deadline means is decided in vt_policy.c.
  *
  * It sleeps until the earliest deadline (poll() on a pipe), never sooner
- * than VT_TICK_MS after its last run began (VT_PROBE_TICK_MS after the
- * last run that took probes early, when that is a probe, which may run
- * VT_PROBE_LEAD_MS early): work due within one tick goes out together,
- * and with no calls the process does not wake at all (once
+ * than VT_TICK_MS after its last run began; when that is a probe, which
+ * may run VT_PROBE_LEAD_MS early, until the next probe run (vt_runs.h:
+ * VT_PROBE_TICK_MS after the last, whatever ran in between): work due
+ * within one tick goes out together, and with no calls the process does
+ * not wake at all (once
  * per VT_IDLE_MAX_MS, for the cfg framework). A process that arms a
  * deadline earlier than the planned wake-up writes a byte to the pipe
  * (vt_store_set_waker()). With cluster=1 it wakes every tick: heartbeats
@@ -37,6 +38,7 @@
 #include "vt_cluster.h"
 #include "vt_hist.h"
 #include "vt_probe.h"
+#include "vt_runs.h"
 #include "vt_stats.h"
 #include "vt_store.h"
 #include "vt_teardown.h"
@@ -148,24 +150,20 @@ static void sleep_until(uint64_t now_ms, uint64_t wake_ms)
 static void vt_timer_loop(void)
 {
 	uint64_t start_ms, now_ms, wake_ms, cap_ms, fl_ms, probe_floor_ms;
-	uint64_t early_run_ms = 0; /* the last run that took probes early */
+	vt_runs_t runs;
 	vt_take_t take;
 
+	vt_runs_init(&runs);
 	vt_late_init(&vt_late, vt_now_ms());
 	for(;;) {
 		cfg_update();
 		start_ms = vt_now_ms();
-		/* Probes go early only in a run VT_PROBE_TICK_MS or more after the
-		 * last such run. A run sooner than that (woken for a probe's
-		 * retransmission, a teardown, the cluster's tick) takes only what
-		 * is due, and the early probes wait for the next probe run: a
-		 * window of 100 ms never holds more than one run's probes plus
-		 * what fell due in between (a burst on the wire otherwise). */
-		take = start_ms >= early_run_ms + VT_PROBE_TICK_MS
-					   ? VT_TAKE_EARLY_PROBES
-					   : VT_TAKE_DUE;
-		if(take == VT_TAKE_EARLY_PROBES)
-			early_run_ms = start_ms;
+		/* Probes go early only in a probe run (vt_runs.h): a run in
+		 * between takes only what is due, and the early probes wait for
+		 * the next probe run, so a window of 100 ms never holds more than
+		 * one run's probes plus what fell due in between. */
+		take = vt_runs_begin(&runs, start_ms) ? VT_TAKE_EARLY_PROBES
+											  : VT_TAKE_DUE;
 		/* answers waiting on the probe port first: a verdict or a
 		 * retransmission must not come before an answer already here */
 		vt_uac_read_answers();
@@ -177,9 +175,7 @@ static void vt_timer_loop(void)
 		 * this one began (for a probe: the next probe run); without
 		 * deadlines, VT_IDLE_MAX_MS */
 		cap_ms = start_ms + (vt_cluster_on() ? VT_TICK_MS : VT_IDLE_MAX_MS);
-		probe_floor_ms = early_run_ms + VT_PROBE_TICK_MS;
-		if(probe_floor_ms < start_ms + VT_TICK_MS)
-			probe_floor_ms = start_ms + VT_TICK_MS;
+		probe_floor_ms = vt_runs_probe_floor_ms(&runs, start_ms);
 		for(;;) {
 			wake_ms =
 					vt_store_plan_sleep(start_ms + VT_TICK_MS, probe_floor_ms);

@@ -13,6 +13,6 @@
 #ifndef VT_VERSION_H
 #define VT_VERSION_H
 
-#define VT_VERSION "1.5.1"
+#define VT_VERSION "1.5.2"
 
 #endif

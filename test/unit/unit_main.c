@@ -25,6 +25,7 @@ int main(void)
 	srunner_add_suite(sr, store_suite());
 	srunner_add_suite(sr, flight_suite());
 	srunner_add_suite(sr, pace_suite());
+	srunner_add_suite(sr, runs_suite());
 	srunner_add_suite(sr, cluster_msg_suite());
 
 	srunner_run_all(sr, CK_NORMAL);

@@ -22,5 +22,6 @@ Suite *store_suite(void);
 Suite *cluster_msg_suite(void);
 Suite *flight_suite(void);
 Suite *pace_suite(void);
+Suite *runs_suite(void);
 
 #endif
