@@ -7,7 +7,10 @@ session_ttl 4, update_segment 2 (I = 2 s), tm fr_timer 1000 ms."""
 import os
 import re
 import signal
+import socket
+import subprocess
 import sys
+import threading
 import time
 
 import scenarios as sc
@@ -562,8 +565,6 @@ def test_probe_port_ignores_junk():
     wake-up reads), then junk of every kind (probe_port_junk()) every
     20 ms while the call runs. Kamailio stays up, every real answer is
     still read there, no probe is resent or fails, and the call lives."""
-    import socket
-    import threading
     wd = workdir("tpportjunk")
     pport = free_udp_port()
     kam = Kamailio(wd, dict(TIMER_DEFS, VT_PROBE_PORT=pport)).start()
@@ -758,7 +759,6 @@ def test_probe_pacing():
 def test_make_demo():
     """`make demo`'s script runs and tells the story: probes answered, then
     unanswered, a session-expired BYE to both legs, the stats."""
-    import subprocess
     r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "demo.py")],
                        capture_output=True, text=True, timeout=90,
                        env=dict(os.environ, VT_TEST_OUT=workdir("tdemo")))
