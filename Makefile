@@ -70,6 +70,11 @@
 #                 answers each probe at once and after a random 0..200 ms
 #                 (SPREAD_MS), two pairs each at N="1000 5000 20000"
 #                 (bench/results-answer-spread.md; as root, about 30 minutes)
+#   make bench-pport-flood  1000 calls with a probe_port, junk sent to the
+#                 port at 0, 5000, 20000 and 80000 datagrams/s: deadline
+#                 process CPU per datagram, answers still read, resends,
+#                 drops, calls cut (bench/results-pport-flood.md; about 4
+#                 minutes)
 #
 # KAMAILIO_SRC=/path/to/kamailio builds against your own configured tree.
 
@@ -78,7 +83,7 @@ ROOT := $(CURDIR)
 export KAMAILIO_SRC
 
 .PHONY: all deps deps-base build run test demo unit fuzz integration doc doc-check clean \
-	bench-heap bench bench-profile bench-overload bench-rpc bench-answer-spread soak test-fresh compat format format-check \
+	bench-heap bench bench-profile bench-overload bench-rpc bench-answer-spread bench-pport-flood soak test-fresh compat format format-check \
 	licence-check dist deb test-deb
 
 all: build
@@ -186,6 +191,11 @@ bench-answer-spread:
 	@$(if $(MODULE),,$(MAKE) --no-print-directory build)
 	@python3 bench/run.py --answer-spread $(SPREAD_MS) --sizes "$(N)" --repeats 2 \
 		$(if $(MODULE),--module "$(MODULE)") $(BENCH_ARGS)
+
+# junk on the probe port: the deadline process's CPU per datagram, and
+# the probes' answers still read (bench/results-pport-flood.md)
+bench-pport-flood: build
+	@python3 bench/pport_flood.py $(BENCH_ARGS)
 
 # vos_timer.list at 20000 calls: SIP call set-up latency while it runs,
 # the module before and after chunked listing (bench/results-rpc.md)
