@@ -16,7 +16,8 @@ START_TEST(test_first_run_probes_then_every_probe_tick)
 
 	vt_runs_init(&r);
 	ck_assert_int_eq(vt_runs_begin(&r, 5000), 1);
-	ck_assert_uint_eq(vt_runs_probe_floor_ms(&r, 5000), 5000 + VT_PROBE_TICK_MS);
+	ck_assert_uint_eq(
+			vt_runs_probe_floor_ms(&r, 5000), 5000 + VT_PROBE_TICK_MS);
 	/* sooner than a probe tick: only what is due */
 	ck_assert_int_eq(vt_runs_begin(&r, 5000 + VT_PROBE_TICK_MS - 1), 0);
 	ck_assert_int_eq(vt_runs_begin(&r, 5000 + VT_PROBE_TICK_MS), 1);
@@ -65,7 +66,8 @@ START_TEST(test_probe_runs_keep_their_spacing)
 			probe_runs++;
 		}
 		ck_assert_uint_gt(vt_runs_probe_floor_ms(&r, t), t);
-		ck_assert_uint_le(vt_runs_probe_floor_ms(&r, t), last + VT_PROBE_TICK_MS);
+		ck_assert_uint_le(
+				vt_runs_probe_floor_ms(&r, t), last + VT_PROBE_TICK_MS);
 	}
 	ck_assert_int_eq(probe_runs, 10000 / VT_PROBE_TICK_MS);
 }
@@ -80,7 +82,8 @@ START_TEST(test_late_probe_run_counts_from_its_start)
 	vt_runs_init(&r);
 	ck_assert_int_eq(vt_runs_begin(&r, 1000), 1);
 	ck_assert_int_eq(vt_runs_begin(&r, 1730), 1);
-	ck_assert_uint_eq(vt_runs_probe_floor_ms(&r, 1730), 1730 + VT_PROBE_TICK_MS);
+	ck_assert_uint_eq(
+			vt_runs_probe_floor_ms(&r, 1730), 1730 + VT_PROBE_TICK_MS);
 	ck_assert_int_eq(vt_runs_begin(&r, 1829), 0);
 }
 END_TEST
