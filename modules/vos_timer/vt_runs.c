@@ -25,11 +25,9 @@ int vt_runs_begin(vt_runs_t *r, uint64_t start_ms)
 	return 1;
 }
 
-/* Counted from the last probe run only: a run in between (start_ms
- * sooner than that) began before it, so the floor is after it too. */
-uint64_t vt_runs_probe_floor_ms(const vt_runs_t *r, uint64_t start_ms)
+/* Counted from the last probe run only: a run in between began after
+ * it and before the next, so this is after that run too. */
+uint64_t vt_runs_next_probe_ms(const vt_runs_t *r)
 {
-	if(!r->probed)
-		return start_ms + 1;
 	return r->probe_run_ms + VT_PROBE_TICK_MS;
 }

@@ -52,9 +52,8 @@ void vt_runs_init(vt_runs_t *r);
  * is due. */
 int vt_runs_begin(vt_runs_t *r, uint64_t start_ms);
 
-/* After the run that began at start_ms: the earliest the next run may
- * begin when what is due next is a probe (the next probe run; never
- * before start_ms + 1). */
-uint64_t vt_runs_probe_floor_ms(const vt_runs_t *r, uint64_t start_ms);
+/* When the next probe run may begin: VT_PROBE_TICK_MS after the last
+ * one, whatever ran in between (call after vt_runs_begin()). */
+uint64_t vt_runs_next_probe_ms(const vt_runs_t *r);
 
 #endif

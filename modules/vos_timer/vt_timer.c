@@ -175,7 +175,7 @@ static void vt_timer_loop(void)
 		 * this one began (for a probe: the next probe run); without
 		 * deadlines, VT_IDLE_MAX_MS */
 		cap_ms = start_ms + (vt_cluster_on() ? VT_TICK_MS : VT_IDLE_MAX_MS);
-		probe_floor_ms = vt_runs_probe_floor_ms(&runs, start_ms);
+		probe_floor_ms = vt_runs_next_probe_ms(&runs);
 		for(;;) {
 			wake_ms =
 					vt_store_plan_sleep(start_ms + VT_TICK_MS, probe_floor_ms);

@@ -16,13 +16,11 @@ START_TEST(test_first_run_probes_then_every_probe_tick)
 
 	vt_runs_init(&r);
 	ck_assert_int_eq(vt_runs_begin(&r, 5000), 1);
-	ck_assert_uint_eq(
-			vt_runs_probe_floor_ms(&r, 5000), 5000 + VT_PROBE_TICK_MS);
+	ck_assert_uint_eq(vt_runs_next_probe_ms(&r), 5000 + VT_PROBE_TICK_MS);
 	/* sooner than a probe tick: only what is due */
 	ck_assert_int_eq(vt_runs_begin(&r, 5000 + VT_PROBE_TICK_MS - 1), 0);
 	ck_assert_int_eq(vt_runs_begin(&r, 5000 + VT_PROBE_TICK_MS), 1);
-	ck_assert_uint_eq(vt_runs_probe_floor_ms(&r, 5000 + VT_PROBE_TICK_MS),
-			5000 + 2 * VT_PROBE_TICK_MS);
+	ck_assert_uint_eq(vt_runs_next_probe_ms(&r), 5000 + 2 * VT_PROBE_TICK_MS);
 }
 END_TEST
 
@@ -39,12 +37,12 @@ START_TEST(test_run_in_between_keeps_the_next_probe_run)
 	vt_runs_init(&r);
 	ck_assert_int_eq(vt_runs_begin(&r, t), 1);
 	ck_assert_int_eq(vt_runs_begin(&r, t + 99), 0);
-	ck_assert_uint_eq(vt_runs_probe_floor_ms(&r, t + 99), t + VT_PROBE_TICK_MS);
+	ck_assert_uint_eq(vt_runs_next_probe_ms(&r), t + VT_PROBE_TICK_MS);
 	/* the same half-way or right after the probe run */
 	ck_assert_int_eq(vt_runs_begin(&r, t + 50), 0);
-	ck_assert_uint_eq(vt_runs_probe_floor_ms(&r, t + 50), t + VT_PROBE_TICK_MS);
+	ck_assert_uint_eq(vt_runs_next_probe_ms(&r), t + VT_PROBE_TICK_MS);
 	ck_assert_int_eq(vt_runs_begin(&r, t + 1), 0);
-	ck_assert_uint_eq(vt_runs_probe_floor_ms(&r, t + 1), t + VT_PROBE_TICK_MS);
+	ck_assert_uint_eq(vt_runs_next_probe_ms(&r), t + VT_PROBE_TICK_MS);
 }
 END_TEST
 
@@ -65,9 +63,8 @@ START_TEST(test_probe_runs_keep_their_spacing)
 			last = t;
 			probe_runs++;
 		}
-		ck_assert_uint_gt(vt_runs_probe_floor_ms(&r, t), t);
-		ck_assert_uint_le(
-				vt_runs_probe_floor_ms(&r, t), last + VT_PROBE_TICK_MS);
+		ck_assert_uint_gt(vt_runs_next_probe_ms(&r), t);
+		ck_assert_uint_le(vt_runs_next_probe_ms(&r), last + VT_PROBE_TICK_MS);
 	}
 	ck_assert_int_eq(probe_runs, 10000 / VT_PROBE_TICK_MS);
 }
@@ -82,8 +79,7 @@ START_TEST(test_late_probe_run_counts_from_its_start)
 	vt_runs_init(&r);
 	ck_assert_int_eq(vt_runs_begin(&r, 1000), 1);
 	ck_assert_int_eq(vt_runs_begin(&r, 1730), 1);
-	ck_assert_uint_eq(
-			vt_runs_probe_floor_ms(&r, 1730), 1730 + VT_PROBE_TICK_MS);
+	ck_assert_uint_eq(vt_runs_next_probe_ms(&r), 1730 + VT_PROBE_TICK_MS);
 	ck_assert_int_eq(vt_runs_begin(&r, 1829), 0);
 }
 END_TEST
